@@ -1,0 +1,20 @@
+# tunelab: a study file becomes a period x trial x seed grid of torch runs, then the evidence.
+#
+#   snakemake --cores 2                                  the default study (params/default.yaml)
+#   snakemake --cores 2 --config study=depth             another study under params/
+#   snakemake --cores 2 --config month=2024-05           pin the rotation month
+#
+# Studies are validated and planned here, at parse time, in memory: a bad study file stops the
+# run with one message before any job starts. See workflow/rules/ for the stages.
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/plan.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/analyze.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

@@ -1,0 +1,18 @@
+# The plan built at parse time, written for people: periods.csv (with the rotation month) and plan.csv.
+
+
+rule plan:
+    input:
+        study=lambda w: get_study(w).study.path,
+        data=lambda w: get_study(w).dataset["path"],
+    output:
+        periods="results/{study}/periods.csv",
+        plan="results/{study}/plan.csv",
+    params:
+        month=lambda w: get_study(w).plan.month,
+    log:
+        "logs/{study}/plan.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/plan.py"

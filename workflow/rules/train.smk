@@ -1,0 +1,26 @@
+# One job = one trial on one period for a block of seeds. A shell job (not `script:`) keeps the
+# per-job overhead to Python + torch start-up; the whole job description travels in `params.spec`,
+# so a changed configuration re-runs exactly the jobs it touches.
+
+
+rule train:
+    input:
+        data=get_prepared,
+    output:
+        metrics="results/{study}/runs/{period}/{trial}/{block}/metrics.json",
+        curves="results/{study}/runs/{period}/{trial}/{block}/curves.csv",
+        test="results/{study}/runs/{period}/{trial}/{block}/test.json",
+        models="results/{study}/runs/{period}/{trial}/{block}/models.pt",
+    params:
+        spec=get_spec,
+        out=lambda w, output: os.path.dirname(output.metrics),
+    log:
+        "logs/{study}/runs/{period}/{trial}/{block}.log",
+    threads: 1
+    group:
+        "train"
+    conda:
+        "../envs/tunelab.yaml"
+    shell:
+        "python -m tunelab.train --spec {params.spec:q} --data {input.data:q}"
+        " --out {params.out:q} --threads {threads} > {log:q} 2>&1"

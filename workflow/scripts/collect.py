@@ -1,0 +1,7 @@
+"""Adapter for rule collect: see tunelab.collect.collect_file."""
+
+from tunelab.collect import collect_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    collect_file(list(snakemake.input), snakemake.output[0])  # noqa: F821

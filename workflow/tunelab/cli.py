@@ -1,0 +1,132 @@
+"""`tunelab`: look at a study from the shell, while it runs or after.
+
+    tunelab status default          progress and the leaderboard of what has finished so far
+    tunelab validate params/x.yaml  check a study file without running anything
+    tunelab plan default            the periods and trials a run this month would train
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _study_path(name: str) -> Path:
+    from tunelab.workflow import study_paths
+
+    return study_paths(name)[0]
+
+
+def cmd_status(args) -> int:
+    import pandas as pd
+
+    from tunelab.collect import (
+        finished_blocks,
+        hyperparameter_columns,
+        leaderboard,
+        runs_table,
+        summarise,
+    )
+
+    study = Path(args.study).stem
+    study_dir = Path(args.results) / study
+    planned = _planned_blocks(args.study, study_dir)
+    if planned is None:  # no study file or plan: show whatever has finished
+        blocks, total = finished_blocks(study_dir), ""
+    else:  # only the runs of the current plan, not those of earlier configurations
+        blocks, total = [p for p in planned if p.exists()], f" of {planned.runs}"
+    runs = runs_table(blocks)
+    bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
+    if runs.empty:
+        return 0
+    trials = summarise(runs, args.objective)
+    board = leaderboard(trials, args.top)
+    cols = ["trial", "group", "periods", "seeds", "objective_mean", "objective_std", "period_std"]
+    varying = [c for c in hyperparameter_columns(runs) if runs[c].nunique() > 1]
+    with pd.option_context("display.width", 160, "display.max_columns", 30):
+        print(board[cols + varying].to_string(float_format=lambda v: f"{v:.4g}"))
+    return 0
+
+
+class _Planned(list):
+    runs = 0
+
+
+def _planned_blocks(name: str, study_dir: Path) -> _Planned | None:
+    """metrics.json paths of this study's plan, for the month it was planned in."""
+    import csv
+
+    from tunelab.workflow import USER_ERRORS, load_studies, metrics_files
+
+    periods = study_dir / "periods.csv"
+    if not periods.exists() or not _study_path(name).exists():
+        return None
+    with open(periods) as fh:
+        month = next(csv.DictReader(fh))["month"]
+    try:
+        sp = next(iter(load_studies({"study": name, "month": month}).values()))
+    except USER_ERRORS:
+        return None
+    root = study_dir.parent.parent  # metrics_files are relative to the working directory
+    planned = _Planned(root / p for p in metrics_files(sp))
+    planned.runs = len(sp.plan.periods) * len(sp.plan.trials) * len(sp.study.seeds)
+    return planned
+
+
+def cmd_validate(args) -> int:
+    from tunelab.study import StudyError, load_study
+
+    try:
+        study = load_study(_study_path(args.study))
+    except StudyError as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    searched = [f"{hp.name} ({hp.role})" for hp in study.space.values() if hp.searched]
+    print(f"{study.path}: valid; {study['architecture']}, searched: {', '.join(searched) or 'none'}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    from tunelab.workflow import USER_ERRORS, load_studies
+
+    try:
+        sp = next(iter(load_studies({"study": args.study, "month": args.month}).values()))
+    except USER_ERRORS as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    plan = sp.plan
+    print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
+          f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
+          f"{len(plan.periods) * len(plan.trials) * len(sp.study.seeds)} runs in {len(plan.jobs())} jobs")
+    for row in plan.period_rows():
+        print(f"  {row['period']}: train {row['train_start'][:10]}..{row['train_end'][:10]}, "
+              f"valid ..{row['valid_end'][:10]}" + (f", test ..{row['test_end'][:10]}"
+                                                    if row["test_end"] else ""))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tunelab", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    status = sub.add_parser("status", help="progress and leaderboard of a study")
+    status.add_argument("study", help="study name (params/<name>.yaml) or file")
+    status.add_argument("--results", default="results", help="results directory")
+    status.add_argument("--top", type=int, default=10, help="rows of the leaderboard")
+    status.add_argument("--objective", default="valid_mse", choices=["valid_mse", "valid_mae"])
+    status.set_defaults(func=cmd_status)
+    validate = sub.add_parser("validate", help="check a study file")
+    validate.add_argument("study")
+    validate.set_defaults(func=cmd_validate)
+    plan = sub.add_parser("plan", help="show the periods and size of a study's plan")
+    plan.add_argument("study")
+    plan.add_argument("--month", help="rotation month YYYY-MM (default: current)")
+    plan.set_defaults(func=cmd_plan)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Gather the runs of a study into tables: runs.csv (one row per run) and trials.csv (per trial).
+
+`trials.csv` has one row per trial and period (statistics over seeds: the trial, or retrain,
+variance) and one row per trial with period `all` (the mean over periods, the pooled retrain spread,
+and the spread of the period means: the data variance). The leaderboard ranks the `all` rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tunelab.io import atomic_path
+
+ID_COLUMNS = ["study", "period", "trial", "group", "seed"]
+METRIC_COLUMNS = ["status", "reason", "valid_mse", "valid_mae", "best_epoch", "epochs_run",
+                  "train_time", "train_examples", "valid_examples"]
+
+
+def read_block(path: str | Path) -> list[dict]:
+    """The rows of one finished block (metrics.json of one training job)."""
+    block = json.loads(Path(path).read_text())
+    ids = {k: block.get(k, "") for k in ("study", "period", "trial", "group")}
+    return [{**ids, **run, **block["hyperparameters"]} for run in block["runs"]]
+
+
+def runs_table(paths: list[str | Path]) -> pd.DataFrame:
+    rows = [row for path in paths for row in read_block(path)]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=ID_COLUMNS + METRIC_COLUMNS)
+    hp_columns = [c for c in frame.columns if c not in ID_COLUMNS + METRIC_COLUMNS]
+    frame = frame[ID_COLUMNS + METRIC_COLUMNS + hp_columns]
+    return frame.sort_values(["period", "trial", "seed"], kind="stable").reset_index(drop=True)
+
+
+def hyperparameter_columns(runs: pd.DataFrame) -> list[str]:
+    return [c for c in runs.columns if c not in ID_COLUMNS + METRIC_COLUMNS]
+
+
+def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
+    """Per trial and period over seeds, then per trial over periods (period == 'all')."""
+    ok = runs.assign(value=runs[objective].where(runs["status"] == "ok"))
+    per_period = ok.groupby(["trial", "period"], sort=False).agg(
+        group=("group", "first"),
+        seeds=("seed", "count"),
+        feasible=("value", "count"),
+        objective_mean=("value", "mean"),
+        objective_std=("value", "std"),
+        objective_min=("value", "min"),
+        valid_mae_mean=("valid_mae", "mean"),
+    ).reset_index()
+    per_period["objective_std"] = per_period["objective_std"].fillna(0.0)
+    over = per_period.assign(var=per_period["objective_std"] ** 2).groupby("trial", sort=False)
+    overall = over.agg(
+        group=("group", "first"),
+        seeds=("seeds", "sum"),
+        feasible=("feasible", "sum"),
+        objective_mean=("objective_mean", "mean"),
+        objective_min=("objective_min", "min"),
+        valid_mae_mean=("valid_mae_mean", "mean"),
+        period_std=("objective_mean", "std"),
+        worst_period=("objective_mean", "max"),
+        periods=("period", "count"),
+        var=("var", "mean"),
+    ).reset_index()
+    overall["objective_std"] = np.sqrt(overall.pop("var"))
+    overall["period"] = "all"
+    incomplete = overall["feasible"] < overall["seeds"]
+    overall.loc[incomplete, ["objective_mean", "worst_period"]] = np.nan  # any failure: no score
+    table = pd.concat([per_period, overall], ignore_index=True)
+    hps = runs.drop_duplicates("trial").set_index("trial")[hyperparameter_columns(runs)]
+    table = table.join(hps, on="trial")
+    first = ["trial", "group", "period", "seeds", "feasible", "objective_mean", "objective_std",
+             "objective_min", "period_std", "worst_period", "valid_mae_mean"]
+    return table[first + [c for c in table.columns if c not in first]]
+
+
+def leaderboard(trials: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
+    board = trials[trials["period"] == "all"].sort_values("objective_mean", na_position="last")
+    board = board.reset_index(drop=True)
+    board.index += 1
+    return board.head(top) if top else board
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g")
+
+
+def finished_blocks(study_dir: str | Path) -> list[Path]:
+    """metrics.json files present now (a block writes it last, atomically)."""
+    return sorted(Path(study_dir, "runs").glob("*/*/*/metrics.json"))
+
+
+def collect_file(metrics_paths: list[str], output: str) -> pd.DataFrame:
+    """The collect rule: every finished block's metrics.json -> runs.csv."""
+    runs = runs_table(metrics_paths)
+    write_table(runs, output)
+    bad = runs[runs["status"] != "ok"]
+    print(f"{len(runs)} runs, {len(bad)} infeasible")
+    for row in bad.itertuples():
+        print(f"  infeasible: {row.period} {row.trial} seed {row.seed}: {row.reason}")
+    return runs
+
+
+def summarise_file(runs_csv: str, output: str, objective: str) -> pd.DataFrame:
+    """The summarise rule: runs.csv -> trials.csv."""
+    trials = summarise(pd.read_csv(runs_csv, keep_default_na=False, na_values=[""]), objective)
+    write_table(trials, output)
+    print(leaderboard(trials, top=5).to_string())
+    return trials

@@ -1,0 +1,62 @@
+"""Atomic writes: a killed job leaves a temporary file behind, never a half-written output."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path):
+    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: str | Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text)
+
+
+def write_json(path: str | Path, obj) -> None:
+    write_text(path, json.dumps(obj, indent=1, sort_keys=False, allow_nan=True) + "\n")
+
+
+def write_csv(path: str | Path, rows: list[dict], columns: list[str]) -> None:
+    """A CSV from dicts without pandas (the training path stays light)."""
+    import csv
+
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@contextlib.contextmanager
+def log_to(path: str | Path | None):
+    """Send print() and warnings of a rule's script to its log file."""
+    if path is None:
+        yield
+        return
+    import sys
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh, contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
+        try:
+            yield
+        except BaseException:
+            import traceback
+
+            traceback.print_exc(file=fh)
+            fh.flush()
+            sys.__stderr__.write(f"tunelab: failed, see {path}\n")
+            raise

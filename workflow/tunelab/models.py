@@ -1,0 +1,71 @@
+"""The architectures: every model maps (batch, lags, inputs) to (batch,) forecasts."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Linear(nn.Module):
+    def __init__(self, lags: int, inputs: int, **_):
+        super().__init__()
+        self.out = nn.Linear(lags * inputs, 1)
+
+    def forward(self, x):
+        return self.out(x.flatten(1)).squeeze(-1)
+
+
+class MLP(nn.Module):
+    def __init__(self, lags: int, inputs: int, hidden_size: int, num_layers: int, dropout: float, **_):
+        super().__init__()
+        layers, width = [], lags * inputs
+        for _ in range(num_layers):
+            layers += [nn.Linear(width, hidden_size), nn.ReLU(), nn.Dropout(dropout)]
+            width = hidden_size
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(width, 1)
+
+    def forward(self, x):
+        return self.out(self.body(x.flatten(1))).squeeze(-1)
+
+
+class LSTM(nn.Module):
+    def __init__(self, lags: int, inputs: int, hidden_size: int, num_layers: int, dropout: float, **_):
+        super().__init__()
+        # torch applies LSTM dropout between layers only, so a 1-layer LSTM gets it on its output.
+        self.lstm = nn.LSTM(inputs, hidden_size, num_layers, batch_first=True,
+                            dropout=dropout if num_layers > 1 else 0.0)
+        self.drop = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        h, _ = self.lstm(x)
+        return self.out(self.drop(h[:, -1])).squeeze(-1)
+
+
+class CNN(nn.Module):
+    """1-D convolutions over time; the head sees the mean over time and the last step."""
+
+    def __init__(self, lags: int, inputs: int, channels: int, kernel_size: int, num_layers: int,
+                 dropout: float, **_):
+        super().__init__()
+        layers, width = [], inputs
+        for _ in range(num_layers):
+            layers += [nn.Conv1d(width, channels, kernel_size, padding="same"), nn.ReLU(),
+                       nn.Dropout(dropout)]
+            width = channels
+        self.body = nn.Sequential(*layers)
+        self.out = nn.Linear(2 * width, 1)
+
+    def forward(self, x):
+        h = self.body(x.transpose(1, 2))  # (batch, channels, lags)
+        return self.out(torch.cat([h.mean(-1), h[..., -1]], dim=1)).squeeze(-1)
+
+
+ARCHITECTURES = {"linear": Linear, "mlp": MLP, "lstm": LSTM, "cnn": CNN}
+
+
+def build_model(architecture: str, lags: int, inputs: int, hyperparameters: dict) -> nn.Module:
+    if architecture not in ARCHITECTURES:
+        raise ValueError(f"architecture: {architecture!r} is not one of {sorted(ARCHITECTURES)}")
+    return ARCHITECTURES[architecture](lags=lags, inputs=inputs, **hyperparameters)

@@ -1,0 +1,186 @@
+"""The plan: which periods, which trials, and how seeds are split into training jobs.
+
+A plan is a pure function of the study file, the dataset's time span and the rotation month, so
+`snakemake` can build it at parse time (no file is written then) and the `plan` rule writes the same
+plan to `periods.csv` and `plan.csv` for people to read.
+
+A trial's id is a short hash of its resolved hyperparameter values (and architecture) alone: a re-plan
+that draws the same configuration reuses its finished runs, and a changed configuration gets a new id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from tunelab.periods import Period, choose_periods, current_month
+from tunelab.samplers import GridSampler, make_sampler
+from tunelab.space import active_values
+from tunelab.study import Study
+
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Trial:
+    id: str
+    values: dict[str, Any]  # active hyperparameters only, in the space's order
+    group: str  # the scientific values this trial belongs to ("" in a joint or purely nuisance study)
+    position: int  # index in the sampler's sequence
+
+
+@dataclass(frozen=True)
+class Plan:
+    study: str
+    month: str
+    periods: list[Period]
+    trials: list[Trial]
+    seed_blocks: list[tuple[int, ...]]
+    sampler: str
+    sampler_seed: int
+    columns: list[str] = field(default_factory=list)  # hyperparameter columns of plan.csv
+
+    @cached_property
+    def period_by_id(self) -> dict[str, Period]:
+        return {p.id: p for p in self.periods}
+
+    @cached_property
+    def trial_by_id(self) -> dict[str, Trial]:
+        return {t.id: t for t in self.trials}
+
+    def jobs(self) -> list[tuple[str, str, str]]:
+        """(period, trial, block) for every training job."""
+        blocks = [block_name(b) for b in self.seed_blocks]
+        return [(p.id, t.id, b) for p in self.periods for t in self.trials for b in blocks]
+
+    def plan_rows(self) -> list[dict]:
+        base = {"sampler": self.sampler, "sampler_seed": self.sampler_seed}
+        return [{"trial": t.id, "group": t.group, **base, "position": t.position, **t.values}
+                for t in self.trials]
+
+    def plan_columns(self) -> list[str]:
+        return ["trial", "group", "sampler", "sampler_seed", "position", *self.columns]
+
+    def period_rows(self) -> list[dict]:
+        return [p.row(self.month) for p in self.periods]
+
+
+def trial_id(architecture: str, values: dict[str, Any]) -> str:
+    canonical = json.dumps({"architecture": architecture, **values}, sort_keys=True, default=str)
+    return "t" + hashlib.sha1(canonical.encode()).hexdigest()[:8]
+
+
+def block_name(seeds: tuple[int, ...]) -> str:
+    return f"s{seeds[0]}" if len(seeds) == 1 else f"s{seeds[0]}-{seeds[-1]}"
+
+
+def block_seeds(name: str) -> list[int]:
+    first, _, last = name[1:].partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def seed_blocks(seeds: list[int], per_job: int) -> list[tuple[int, ...]]:
+    """Consecutive blocks of `per_job` seeds: adding a seed adds (or extends) only the last block."""
+    return [tuple(seeds[i:i + per_job]) for i in range(0, len(seeds), per_job)]
+
+
+def resolve_month(study: Study, override: str | None = None, today: dt.date | None = None) -> str:
+    """--config month wins, then the study's periods.month, then the current month."""
+    month = override or study["periods"].get("month") or current_month(today)
+    month = str(month)
+    if not MONTH_RE.match(month):
+        raise ValueError(f"month: {month!r} is not a month; write YYYY-MM, e.g. 2024-05")
+    return month
+
+
+def make_trials(study: Study) -> list[Trial]:
+    """Sample the search: per scientific value (same nuisance draws for each) or jointly."""
+    space, search = study.space, study["search"]
+    fixed = {name: hp.value for name, hp in space.items() if not hp.searched}
+    scientific, nuisance = study.scientific, study.nuisance
+    alg, seed, budget = search["algorithm"], search["seed"], search["budget"]
+    ppr = search["points_per_range"]
+    if search["mode"] == "joint" or not scientific:
+        groups = [{}]
+        searched = scientific + nuisance
+    else:
+        groups = GridSampler(scientific, points_per_range=ppr).suggest()
+        searched = nuisance
+    sampler = make_sampler(alg, searched, seed, ppr)
+    draws = sampler.suggest(None if alg == "grid" else budget)
+    trials, seen = [], set()
+    for group in groups:
+        label = ",".join(f"{k}={v}" for k, v in group.items())
+        for position, draw in enumerate(draws):
+            merged = {**fixed, **group, **draw}
+            ordered = {name: merged[name] for name in space}
+            values = active_values(space, ordered)
+            tid = trial_id(study["architecture"], values)
+            if tid in seen:
+                continue  # the sampler repeated a configuration (e.g. few feasible points)
+            seen.add(tid)
+            trials.append(Trial(id=tid, values=values, group=label, position=position))
+    return trials
+
+
+def make_plan(study: Study, span_start, span_end, month: str) -> Plan:
+    periods = choose_periods(study["periods"], _naive(span_start), _naive(span_end), month)
+    trials = make_trials(study)
+    columns = [name for name in study.space if any(name in t.values for t in trials)]
+    return Plan(
+        study=study.name,
+        month=month,
+        periods=periods,
+        trials=trials,
+        seed_blocks=seed_blocks(study.seeds, study["seeds_per_job"]),
+        sampler=study["search"]["algorithm"],
+        sampler_seed=study["search"]["seed"],
+        columns=columns,
+    )
+
+
+def _naive(ts) -> dt.datetime:
+    """pandas Timestamp or datetime -> naive datetime (data times are wall-clock)."""
+    if hasattr(ts, "to_pydatetime"):
+        ts = ts.to_pydatetime()
+    return ts.replace(tzinfo=None)
+
+
+def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: str) -> dict:
+    """Everything one training job needs, as plain JSON-able values."""
+    period = plan.period_by_id[period_id]
+    trial = plan.trial_by_id[trial_id_]
+    return {
+        "study": study.name,
+        "period": period.id,
+        "windows": period.windows(),
+        "trial": trial.id,
+        "group": trial.group,
+        "architecture": study["architecture"],
+        "hyperparameters": trial.values,
+        "seeds": block_seeds(block),
+        "task": study["task"],
+        "device": study["device"],
+    }
+
+
+def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: str) -> Plan:
+    """The plan rule: the same plan the Snakefile built, written as periods.csv and plan.csv."""
+    from tunelab.dataset import time_span
+    from tunelab.io import write_csv
+    from tunelab.periods import PERIOD_COLUMNS
+    from tunelab.study import load_study
+
+    study = load_study(study_path)
+    start, end, _ = time_span(study["dataset"])
+    plan = make_plan(study, start, end, month)
+    write_csv(periods_out, plan.period_rows(), PERIOD_COLUMNS)
+    write_csv(plan_out, plan.plan_rows(), plan.plan_columns())
+    print(f"{study.name}: month {month}, {len(plan.periods)} periods, {len(plan.trials)} trials, "
+          f"{len(plan.jobs())} training jobs")
+    return plan

@@ -1,0 +1,86 @@
+"""What the Snakefile needs at parse time: studies loaded and validated, plans built in memory.
+
+Nothing here writes a file: a bad study stops the run before any job starts, and a good one only
+costs reading the study file and the dataset's time columns.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from tunelab.dataset import DataError, time_span
+from tunelab.periods import PeriodError
+from tunelab.plan import Plan, job_spec, make_plan, resolve_month
+from tunelab.study import Study, StudyError, load_study
+
+USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    study: Study
+    plan: Plan
+
+    @property
+    def dataset(self) -> dict:
+        return self.study["dataset"]
+
+
+def study_paths(selection: str | list | None) -> list[Path]:
+    """`--config study=NAME[,NAME...]`: names under params/, or paths to YAML files."""
+    if selection is None:
+        selection = "default"
+    items = selection if isinstance(selection, list) else str(selection).split(",")
+    paths = []
+    for item in (i.strip() for i in items if str(i).strip()):
+        path = Path(item) if item.endswith((".yaml", ".yml")) else Path("params") / f"{item}.yaml"
+        paths.append(path)
+    return paths
+
+
+def load_studies(config: dict) -> dict[str, StudyPlan]:
+    """Validate every selected study and plan it; raise one readable error for the first bad one."""
+    studies: dict[str, StudyPlan] = {}
+    for path in study_paths(config.get("study")):
+        study = load_study(path)
+        if study.name in studies:
+            raise StudyError(f"study: {study.name!r} is selected twice")
+        try:
+            start, end, _ = time_span(study["dataset"])
+            month = resolve_month(study, config.get("month"))
+            plan = make_plan(study, start, end, month)
+        except USER_ERRORS as exc:
+            raise StudyError(f"{path}: {exc}") from None
+        studies[study.name] = StudyPlan(study, plan)
+    check_datasets(studies)
+    return studies
+
+
+def check_datasets(studies: dict[str, StudyPlan]) -> None:
+    """Two studies may share a prepared dataset only if they describe it the same way."""
+    seen: dict[str, tuple[str, dict]] = {}
+    for name, sp in studies.items():
+        ds = sp.dataset
+        if ds["name"] in seen and seen[ds["name"]][1] != ds:
+            raise StudyError(f"{sp.study.path}: dataset.name: {ds['name']!r} is also used by study "
+                             f"{seen[ds['name']][0]!r} with other settings; give it another name")
+        seen[ds["name"]] = (name, ds)
+
+
+def datasets(studies: dict[str, StudyPlan]) -> dict[str, dict]:
+    return {sp.dataset["name"]: sp.dataset for sp in studies.values()}
+
+
+def run_dir(study: str, period: str, trial: str, block: str) -> str:
+    return f"results/{study}/runs/{period}/{trial}/{block}"
+
+
+def metrics_files(sp: StudyPlan) -> list[str]:
+    return [f"{run_dir(sp.study.name, p, t, b)}/metrics.json" for p, t, b in sp.plan.jobs()]
+
+
+def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
+    spec = job_spec(sp.study, sp.plan, period, trial, block)
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
