@@ -212,7 +212,9 @@ def resolve_space(architecture: str, entries: dict[str, Any]) -> dict[str, Hyper
     space = {}
     for name, default in known.items():
         entry = entries.get(name, default)
-        if isinstance(entry, dict) and "when" not in entry and "when" in default:
+        if not isinstance(entry, dict):
+            entry = {"role": "fixed", "value": entry}
+        if "when" not in entry and "when" in default:
             entry = {**entry, "when": default["when"]}
         space[name] = parse_entry(name, entry)
     for hp in space.values():

@@ -29,7 +29,7 @@ from tunelab.models import build_model
 from tunelab.windows import PeriodData, Split, load_prepared, period_data
 
 CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "lr", "grad_norm",
-                 "param_norm", "time"]
+                 "param_norm", "time", "dead_params"]
 
 
 @dataclass(frozen=True)
@@ -102,17 +102,24 @@ def penalty(cfg: TrainConfig, model: torch.nn.Module) -> torch.Tensor | float:
     return total
 
 
+def grad_norms(model: torch.nn.Module) -> torch.Tensor:
+    """One gradient norm per parameter tensor; 0 for a tensor that got no gradient."""
+    zero = torch.zeros(())
+    return torch.stack([p.grad.detach().norm() if p.grad is not None else zero.to(p.device)
+                        for p in model.parameters()])
+
+
 def grad_norm(model: torch.nn.Module) -> float:
-    norms = [p.grad.detach().norm() for p in model.parameters() if p.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack(norms))) if norms else 0.0
+    return float(torch.linalg.vector_norm(grad_norms(model)))
 
 
 def param_norm(model: torch.nn.Module) -> float:
     return float(torch.linalg.vector_norm(torch.stack([p.detach().norm() for p in model.parameters()])))
 
 
-def train_epoch(model, opt, cfg, x, y, epoch, generator) -> tuple[float, float, float]:
-    """One pass over shuffled batches; returns mean loss, its std across batches, mean grad norm."""
+def train_epoch(model, opt, cfg, x, y, epoch, generator, received=None) -> tuple[float, float, float]:
+    """One pass over shuffled batches; returns mean loss, its std across batches, mean grad norm.
+    `received` (one entry per parameter tensor) accumulates the gradient norms: 0 = no gradient."""
     model.train()
     n = len(y)
     order = torch.randperm(n, generator=generator)
@@ -124,10 +131,13 @@ def train_epoch(model, opt, cfg, x, y, epoch, generator) -> tuple[float, float, 
         idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
         loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
         if not torch.isfinite(loss):
-            raise Diverged(f"train loss became {float(loss)} at epoch {epoch + 1}, step {step + 1}")
+            raise Diverged(f"train loss became {float(loss.detach())} at epoch {epoch + 1}, step {step + 1}")
         opt.zero_grad(set_to_none=True)
         (loss + penalty(cfg, model)).backward()
-        norms.append(grad_norm(model))
+        per_tensor = grad_norms(model)  # the same norms as before; their sum finds dead parameters
+        norms.append(float(torch.linalg.vector_norm(per_tensor)))
+        if received is not None:
+            received += per_tensor.to(received.device)
         if cfg.clip_norm > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
         opt.step()
@@ -163,7 +173,8 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
     status, reason, start = "ok", "", time.perf_counter()
     for epoch in range(cfg.epochs):
         try:
-            loss, loss_std, gnorm = train_epoch(model, opt, cfg, x, y, epoch, generator)
+            received = torch.zeros(len(list(model.parameters())), device=device)
+            loss, loss_std, gnorm = train_epoch(model, opt, cfg, x, y, epoch, generator, received)
         except Diverged as exc:
             status, reason = "infeasible", str(exc)
             break
@@ -171,7 +182,8 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
         curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
                       "train_loss_std": loss_std, "valid_loss": valid["mse"],
                       "lr": opt.param_groups[0]["lr"], "grad_norm": gnorm,
-                      "param_norm": param_norm(model), "time": time.perf_counter() - start})
+                      "param_norm": param_norm(model), "time": time.perf_counter() - start,
+                      "dead_params": int((received == 0).sum())})
         if not math.isfinite(valid["mse"]):
             status, reason = "infeasible", f"validation loss became {valid['mse']} at epoch {epoch + 1}"
             break

@@ -1,0 +1,124 @@
+"""Shared fixtures: a small synthetic hourly dataset, tiny study files, and a Snakemake runner."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+SNAKEFILE = REPO / "Snakefile"
+
+
+def synthetic_frame(months: int = 8, start: str = "2020-01-01", seed: int = 0) -> pd.DataFrame:
+    """Hourly data with a daily cycle the lags can learn, a feature that leads the target,
+    a categorical column, and a few missing target values."""
+    rng = np.random.default_rng(seed)
+    time = pd.date_range(start, periods=24 * 30 * months, freq="h")
+    hours = np.arange(len(time))
+    lead = np.sin(2 * np.pi * (hours + 6) / 24) + 0.1 * rng.standard_normal(len(time))
+    target = 50 + 20 * np.sin(2 * np.pi * hours / 24) + 3 * rng.standard_normal(len(time))
+    target[rng.choice(len(time), size=len(time) // 50, replace=False)] = np.nan
+    return pd.DataFrame({
+        "timestamp": time,
+        "load": target,
+        "lead": lead,
+        "temp": 10 + rng.standard_normal(len(time)),
+        "wind": rng.choice(["N", "S", "E"], size=len(time)),
+    })
+
+
+def tiny_study(**overrides) -> dict:
+    """A study that trains in seconds: 2 periods x 2 trials x 2 seeds, 3 epochs."""
+    study = {
+        "question": "Does a wider MLP help on the synthetic series?",
+        "dataset": {"name": "synth", "path": "data/synth.csv", "time": "timestamp", "target": "load",
+                    "features": ["lead", "temp"], "categorical": ["wind"]},
+        "task": {"horizon": 2, "lags": 6},
+        "periods": {"train_months": 2, "valid_months": 1, "test_months": 1, "count": 2,
+                    "month": "2026-11"},
+        "architecture": "mlp",
+        "hyperparameters": {
+            "hidden_size": {"role": "scientific", "feasible_points": [8, 16]},
+            "learning_rate": {"role": "nuisance", "feasible_points": [0.003]},
+            "epochs": 3,
+            "batch_size": 64,
+        },
+        "search": {"algorithm": "grid", "budget": 4},
+        "seeds": 2,
+        "seeds_per_job": 2,
+    }
+    return merge(study, overrides)
+
+
+def merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def write_study(workdir: Path, name: str, study: dict) -> Path:
+    path = workdir / "params" / f"{name}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(study, sort_keys=False))
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A working directory with the synthetic dataset at data/synth.csv."""
+    (tmp_path / "data").mkdir()
+    synthetic_frame().to_csv(tmp_path / "data" / "synth.csv", index=False)
+    return tmp_path
+
+
+def snakemake(workdir: Path, *args: str, study: str = "tiny", check: bool = True,
+              cores: int = 2, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the real Snakemake on the repository's Snakefile in `workdir`."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir),
+           "--cores", str(cores), *args, "--config", f"study={study}"]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=workdir)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
+                             f"{proc.stderr[-5000:]}")
+    return proc
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Snakemake's 'Job stats' table (printed by a dry run or a real run) as {rule: count}."""
+    counts, in_table = {}, False
+    for line in output.splitlines():
+        if line.startswith("Job stats:"):
+            in_table, counts = True, {}
+            continue
+        if in_table:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                counts[parts[0]] = int(parts[1])
+            elif parts and parts[0] == "total":
+                in_table = False
+    return counts
+
+
+def copy_repo(dest: Path) -> Path:
+    """A copy of the tracked workflow files, for tests that must change them."""
+    for item in ("Snakefile", "workflow", "profiles"):
+        src = REPO / item
+        if src.is_dir():
+            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dest / item)
+    return dest
