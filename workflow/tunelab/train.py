@@ -29,7 +29,7 @@ from tunelab.models import build_model
 from tunelab.windows import PeriodData, Split, load_prepared, period_data
 
 CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "lr", "grad_norm",
-                 "param_norm", "time", "dead_params"]
+                 "param_norm", "time"]
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,10 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
     x = torch.from_numpy(data.train.x).to(device)
     y = torch.from_numpy(data.train.y).to(device)
     curve, best, best_state, since_best = [], None, None, 0
+    received = torch.zeros(len(list(model.parameters())), device=device)  # summed gradient norms
     status, reason, start = "ok", "", time.perf_counter()
     for epoch in range(cfg.epochs):
         try:
-            received = torch.zeros(len(list(model.parameters())), device=device)
             loss, loss_std, gnorm = train_epoch(model, opt, cfg, x, y, epoch, generator, received)
         except Diverged as exc:
             status, reason = "infeasible", str(exc)
@@ -182,8 +182,7 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
         curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
                       "train_loss_std": loss_std, "valid_loss": valid["mse"],
                       "lr": opt.param_groups[0]["lr"], "grad_norm": gnorm,
-                      "param_norm": param_norm(model), "time": time.perf_counter() - start,
-                      "dead_params": int((received == 0).sum())})
+                      "param_norm": param_norm(model), "time": time.perf_counter() - start})
         if not math.isfinite(valid["mse"]):
             status, reason = "infeasible", f"validation loss became {valid['mse']} at epoch {epoch + 1}"
             break
@@ -203,12 +202,15 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
     }
     if status != "ok":
         best_state = None
+    # Parameters that got no gradient at any step of the run (a layer cut off from the loss).
+    dead = [name for (name, _), total in zip(model.named_parameters(), received.tolist(), strict=True)
+            if total == 0] if status == "ok" and curve else []
     test = {"seed": seed, "test_mse": float("nan"), "test_mae": float("nan")}
     if best_state is not None and data.test is not None:
         model.load_state_dict(best_state)
         result = evaluate(model.to(device), data.test, device, data.target_std)
         test.update(test_mse=result["mse"], test_mae=result["mae"])
-    return {"metrics": metrics, "curve": curve, "state": best_state, "test": test}
+    return {"metrics": metrics, "curve": curve, "state": best_state, "test": test, "dead_params": dead}
 
 
 def _cpu_state(model: torch.nn.Module) -> dict:
@@ -255,7 +257,9 @@ def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) 
         torch.save(checkpoint, tmp)
     write_csv(out / "curves.csv", [row for r in results for row in r["curve"]], CURVE_COLUMNS)
     write_json(out / "test.json", {**resolved, "runs": [r["test"] for r in results]})
-    write_json(out / "metrics.json", {**resolved, "runs": [r["metrics"] for r in results]})
+    dead = {str(r["metrics"]["seed"]): r.get("dead_params", []) for r in results}
+    write_json(out / "metrics.json", {**resolved, "runs": [r["metrics"] for r in results],
+                                      "dead_params": dead})
 
 
 def main(argv: list[str] | None = None) -> int:
