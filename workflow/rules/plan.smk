@@ -10,6 +10,7 @@ rule plan:
         plan="results/{study}/plan.csv",
     params:
         month=lambda w: get_study(w).plan.month,
+        fast=lambda w: get_study(w).study["fast"],
     log:
         "logs/{study}/plan.log",
     conda:

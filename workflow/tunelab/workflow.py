@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.dataset import DataError, time_span
+from tunelab.fast import fast_mode, fast_requested
 from tunelab.periods import PeriodError
 from tunelab.plan import Plan, job_spec, make_plan, resolve_month
 from tunelab.study import Study, StudyError, load_study
@@ -51,6 +52,8 @@ def load_studies(config: dict) -> dict[str, StudyPlan]:
             start, end, _ = time_span(study["dataset"])
             month = resolve_month(study, config.get("month"))
             plan = make_plan(study, start, end, month)
+            if fast_requested(study, config):  # one period, short training, few epochs
+                study, plan = fast_mode(study, plan)
         except USER_ERRORS as exc:
             raise StudyError(f"{path}: {exc}") from None
         studies[study.name] = StudyPlan(study, plan)
