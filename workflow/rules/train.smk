@@ -13,7 +13,6 @@ rule train:
         models="results/{study}/runs/{period}/{trial}/{block}/models.pt",
     params:
         spec=get_spec,
-        out=lambda w, output: os.path.dirname(output.metrics),
     log:
         "logs/{study}/runs/{period}/{trial}/{block}.log",
     threads: 1
@@ -23,4 +22,4 @@ rule train:
         "../envs/tunelab.yaml"
     shell:
         "python -m tunelab.train --spec {params.spec:q} --data {input.data:q}"
-        " --out {params.out:q} --threads {threads} > {log:q} 2>&1"
+        " --metrics {output.metrics:q} --threads {threads} > {log:q} 2>&1"

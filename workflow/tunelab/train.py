@@ -266,11 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train one trial on one period for a seed block.")
     parser.add_argument("--spec", required=True, help="the job spec, as JSON")
     parser.add_argument("--data", required=True, help="prepared Parquet file")
-    parser.add_argument("--out", required=True, help="output directory of the block")
+    parser.add_argument("--metrics", required=True,
+                        help="the block's metrics.json; the other outputs are written beside it")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     spec = json.loads(args.spec)
-    train_job(copy.deepcopy(spec), args.data, args.out, args.threads)
+    train_job(copy.deepcopy(spec), args.data, str(Path(args.metrics).parent), args.threads)
     return 0
 
 

@@ -1,0 +1,41 @@
+"""Helpers shared by the benchmarks: a scratch working directory beside the repository's data."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def scratch(name: str) -> Path:
+    """A fresh working directory whose data/raw points at the repository's data."""
+    root = Path(tempfile.mkdtemp(prefix=f"tunelab-bench-{name}-"))
+    (root / "data").mkdir()
+    os.symlink(REPO / "data" / "raw", root / "data" / "raw")
+    (root / "params").mkdir()
+    return root
+
+
+def snakemake(workdir: Path, *args: str) -> tuple[float, subprocess.CompletedProcess]:
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"snakemake failed:\n{proc.stderr[-4000:]}")
+    return wall, proc
+
+
+def machine() -> str:
+    return f"{platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def cleanup(root: Path) -> None:
+    shutil.rmtree(root, ignore_errors=True)
