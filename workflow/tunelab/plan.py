@@ -10,6 +10,7 @@ that draws the same configuration reuses its finished runs, and a changed config
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tunelab.baseline import baseline_group, baseline_values, confirm_seeds
 from tunelab.periods import Period, choose_periods, current_month
 from tunelab.samplers import GridSampler, make_sampler
 from tunelab.space import active_values
@@ -31,7 +33,8 @@ class Trial:
     id: str
     values: dict[str, Any]  # active hyperparameters only, in the space's order
     group: str  # the scientific values this trial belongs to ("" in a joint or purely nuisance study)
-    position: int  # index in the sampler's sequence
+    position: int  # index in the sampler's sequence (-1: the baseline, not drawn by the search)
+    repeats: tuple[int, ...] = (0,)  # the search repeats (study_repeats) that drew it; () if none
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,13 @@ class Plan:
     sampler: str
     sampler_seed: int
     columns: list[str] = field(default_factory=list)  # hyperparameter columns of plan.csv
+    # The baseline: trained on the confirmation blocks only (and by the search, if it drew it).
+    baseline_trial: Trial | None = None
+    confirm_blocks: list[tuple[int, ...]] = field(default_factory=list)  # confirm_seeds, in blocks
+
+    @property
+    def baseline(self) -> str | None:
+        return self.baseline_trial.id if self.baseline_trial else None
 
     @cached_property
     def period_by_id(self) -> dict[str, Period]:
@@ -51,20 +61,28 @@ class Plan:
 
     @cached_property
     def trial_by_id(self) -> dict[str, Trial]:
-        return {t.id: t for t in self.trials}
+        extra = [self.baseline_trial] if self.baseline_trial else []
+        return {t.id: t for t in [*extra, *self.trials]}
 
     def jobs(self) -> list[tuple[str, str, str]]:
         """(period, trial, block) for every training job."""
         blocks = [block_name(b) for b in self.seed_blocks]
         return [(p.id, t.id, b) for p in self.periods for t in self.trials for b in blocks]
 
+    def confirm_jobs(self, trials: list[str]) -> list[tuple[str, str, str]]:
+        """(period, trial, block) of the runs that compare the baseline and the candidates: the
+        confirmation blocks, or the study's own blocks when confirm_seeds is 0."""
+        blocks = [block_name(b) for b in (self.confirm_blocks or self.seed_blocks)]
+        return [(p.id, t, b) for p in self.periods for t in trials for b in blocks]
+
     def plan_rows(self) -> list[dict]:
-        base = {"sampler": self.sampler, "sampler_seed": self.sampler_seed}
-        return [{"trial": t.id, "group": t.group, **base, "position": t.position, **t.values}
+        return [{"trial": t.id, "group": t.group, "sampler": self.sampler,
+                 "sampler_seed": self.sampler_seed + t.repeats[0], "position": t.position,
+                 "repeats": " ".join(map(str, t.repeats)), **t.values}
                 for t in self.trials]
 
     def plan_columns(self) -> list[str]:
-        return ["trial", "group", "sampler", "sampler_seed", "position", *self.columns]
+        return ["trial", "group", "sampler", "sampler_seed", "position", "repeats", *self.columns]
 
     def period_rows(self) -> list[dict]:
         return [p.row(self.month) for p in self.periods]
@@ -98,12 +116,13 @@ def resolve_month(study: Study, override: str | None = None, today: dt.date | No
     return month
 
 
-def make_trials(study: Study) -> list[Trial]:
+def make_trials(study: Study, seed: int | None = None) -> list[Trial]:
     """Sample the search: per scientific value (same nuisance draws for each) or jointly."""
     space, search = study.space, study["search"]
     fixed = {name: hp.value for name, hp in space.items() if not hp.searched}
     scientific, nuisance = study.scientific, study.nuisance
-    alg, seed, budget = search["algorithm"], search["seed"], search["budget"]
+    alg, budget = search["algorithm"], search["budget"]
+    seed = search["seed"] if seed is None else seed
     ppr = search["points_per_range"]
     if search["mode"] == "joint" or not scientific:
         groups = [{}]
@@ -128,9 +147,24 @@ def make_trials(study: Study) -> list[Trial]:
     return trials
 
 
+def search_trials(study: Study) -> list[Trial]:
+    """The search, drawn `study_repeats` times with sampler seeds seed, seed+1, ... (the study
+    variance); a configuration drawn by several repeats is one trial that records them all."""
+    seed, merged = study["search"]["seed"], {}
+    for repeat in range(study.config.get("study_repeats", 1)):
+        for t in make_trials(study, seed + repeat):
+            old = merged.get(t.id)
+            repeats = old.repeats + (repeat,) if old else (repeat,)
+            merged[t.id] = dataclasses.replace(old or t, repeats=repeats)
+    return list(merged.values())
+
+
 def make_plan(study: Study, span_start, span_end, month: str) -> Plan:
     periods = choose_periods(study["periods"], _naive(span_start), _naive(span_end), month)
-    trials = make_trials(study)
+    trials = search_trials(study)
+    values, _ = baseline_values(study)  # a trial id like any other: shared if the search drew it
+    baseline = Trial(id=trial_id(study["architecture"], values), values=values,
+                     group=baseline_group(study, values), position=-1, repeats=())
     columns = [name for name in study.space if any(name in t.values for t in trials)]
     return Plan(
         study=study.name,
@@ -141,6 +175,8 @@ def make_plan(study: Study, span_start, span_end, month: str) -> Plan:
         sampler=study["search"]["algorithm"],
         sampler_seed=study["search"]["seed"],
         columns=columns,
+        baseline_trial=baseline,
+        confirm_blocks=seed_blocks(confirm_seeds(study), study["seeds_per_job"]),
     )
 
 

@@ -84,6 +84,15 @@ def metrics_files(sp: StudyPlan) -> list[str]:
     return [f"{run_dir(sp.study.name, p, t, b)}/metrics.json" for p, t, b in sp.plan.jobs()]
 
 
+def curves_files(sp: StudyPlan) -> list[str]:
+    return [f"{run_dir(sp.study.name, p, t, b)}/curves.csv" for p, t, b in sp.plan.jobs()]
+
+
+def confirm_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") -> list[str]:
+    """`name` of every block that compares the baseline and the candidates (`trials`)."""
+    return [f"{run_dir(sp.study.name, p, t, b)}/{name}" for p, t, b in sp.plan.confirm_jobs(trials)]
+
+
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     spec = job_spec(sp.study, sp.plan, period, trial, block)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
