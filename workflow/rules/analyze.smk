@@ -27,3 +27,102 @@ rule summarise:
         "../envs/tunelab.yaml"
     script:
         "../scripts/summarise.py"
+
+
+# The playbook's evidence (tunelab.analysis): curves in one table, the three variances, the
+# checklist, and adopt-or-reject. The candidates are known only after the runs, so choosing them is
+# a checkpoint; `decide` then asks for the confirmation runs of the baseline and the candidates
+# (extra `train` jobs: blocks of seeds after the study's own, e.g. s3-7) on every period.
+
+
+rule collect_curves:
+    input:
+        get_curves,
+    output:
+        "results/{study}/curves.parquet",
+    log:
+        "logs/{study}/collect_curves.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/collect_curves.py"
+
+
+rule variance:
+    input:
+        trials="results/{study}/trials.csv",
+        plan="results/{study}/plan.csv",
+    output:
+        csv="results/{study}/variance.csv",
+        json="results/{study}/variance.json",
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/variance.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/variance.py"
+
+
+rule checklist:
+    input:
+        trials="results/{study}/trials.csv",
+        runs="results/{study}/runs.csv",
+        curves="results/{study}/curves.parquet",
+    output:
+        md=report(
+            "results/{study}/checklist.md",
+            caption="../report/checklist.rst",
+            category="Checklist",
+            subcategory="{study}",
+            labels={"study": "{study}", "page": "checklist.md"},
+        ),
+        json="results/{study}/checklist.json",
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/checklist.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/checklist.py"
+
+
+checkpoint select_candidates:
+    input:
+        "results/{study}/trials.csv",
+    output:
+        "results/{study}/candidates.json",
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/select_candidates.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/select_candidates.py"
+
+
+rule decide:
+    input:
+        candidates="results/{study}/candidates.json",
+        metrics=get_confirmation("metrics.json"),
+        tests=get_confirmation("test.json"),
+    output:
+        md=report(
+            "results/{study}/decision.md",
+            caption="../report/decision.rst",
+            category="Decision",
+            subcategory="{study}",
+            labels={"study": "{study}", "page": "decision.md"},
+        ),
+        json="results/{study}/decision.json",
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/decide.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/decide.py"

@@ -1,7 +1,10 @@
 # Validate the selected studies and plan them in memory (no file is written at parse time).
+import json
 import sys
 
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
+from tunelab.workflow import confirm_files, curves_files
+from tunelab.analysis.context import study_context
 
 
 try:
@@ -36,6 +39,54 @@ def get_spec(wildcards):
     return spec_json(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
 
 
+def get_context(wildcards):
+    """What the analysis rules need to know about the study (tunelab.analysis.context)."""
+    sp = get_study(wildcards)
+    return study_context(sp.study, sp.plan)
+
+
+def get_curves(wildcards):
+    return curves_files(get_study(wildcards))
+
+
+def get_confirmation(name):
+    """Input function: `name` (metrics.json, test.json) of the blocks that compare the baseline and
+    the candidates; known only once the select_candidates checkpoint has run."""
+
+    def files(wildcards):
+        with open(checkpoints.select_candidates.get(study=wildcards.study).output[0]) as fh:
+            chosen = json.load(fh)
+        return confirm_files(get_study(wildcards), chosen["confirm"], name)
+
+    return files
+
+
+def axis_names(sp):
+    """Hyperparameters that vary in the study: one axis plot each."""
+    return [n for n, hp in sp.study.space.items() if hp.searched and n in sp.plan.columns]
+
+
+def isolation_names(sp):
+    return [n for n in axis_names(sp) if sp.study.space[n].role == "scientific"]
+
+
+def analysis_outputs(name):
+    """The evidence of one study (analyze.smk, report.smk)."""
+    sp, out = STUDIES[name], f"results/{name}"
+    return [
+        f"{out}/variance.csv",
+        f"{out}/checklist.md",
+        f"{out}/decision.md",
+        f"{out}/report.md",
+        f"{out}/summary.json",
+        f"{out}/plots/periods.png",
+        f"{out}/plots/curves.all.png",
+        f"{out}/plots/curves.best.png",
+        *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
+        *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
+    ]
+
+
 def final_outputs():
     targets = []
     for name in STUDIES:
@@ -45,4 +96,5 @@ def final_outputs():
             f"results/{name}/runs.csv",
             f"results/{name}/trials.csv",
         ]
+        targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
     return targets

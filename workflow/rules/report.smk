@@ -1,0 +1,132 @@
+# The figures and the report: axis, isolation, curves and periods plots, then report.md (for
+# people) and summary.json (headline numbers for `dvc metrics` and CI). `snakemake --report
+# report.html` collects every figure marked with report(), with its caption from workflow/report/.
+
+
+report: "../report/workflow.rst"
+
+
+wildcard_constraints:
+    hp=r"[A-Za-z0-9_]+",
+
+
+rule axis_plot:
+    input:
+        "results/{study}/trials.csv",
+    output:
+        report(
+            "results/{study}/plots/axis.{hp}.png",
+            caption="../report/axis.rst",
+            category="Axis plots",
+            subcategory="{study}",
+            labels={"study": "{study}", "hyperparameter": "{hp}"},
+        ),
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/plots/axis.{hp}.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/axis_plot.py"
+
+
+rule isolation_plot:
+    input:
+        "results/{study}/trials.csv",
+    output:
+        report(
+            "results/{study}/plots/isolation.{hp}.png",
+            caption="../report/isolation.rst",
+            category="Isolation plots",
+            subcategory="{study}",
+            labels={"study": "{study}", "hyperparameter": "{hp}"},
+        ),
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/plots/isolation.{hp}.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/isolation_plot.py"
+
+
+rule curves_plot:
+    input:
+        curves="results/{study}/curves.parquet",
+        trials="results/{study}/trials.csv",
+    output:
+        all=report(
+            "results/{study}/plots/curves.all.png",
+            caption="../report/curves_all.rst",
+            category="Training curves",
+            subcategory="{study}",
+            labels={"study": "{study}", "figure": "all trials"},
+        ),
+        best=report(
+            "results/{study}/plots/curves.best.png",
+            caption="../report/curves_best.rst",
+            category="Training curves",
+            subcategory="{study}",
+            labels={"study": "{study}", "figure": "best per scientific value"},
+        ),
+    log:
+        "logs/{study}/plots/curves.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/curves_plot.py"
+
+
+rule periods_plot:
+    input:
+        periods="results/{study}/periods.csv",
+        trials="results/{study}/trials.csv",
+        data=get_prepared,
+    output:
+        report(
+            "results/{study}/plots/periods.png",
+            caption="../report/periods.rst",
+            category="Periods",
+            subcategory="{study}",
+            labels={"study": "{study}", "figure": "periods"},
+        ),
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/plots/periods.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/periods_plot.py"
+
+
+rule report:
+    input:
+        trials="results/{study}/trials.csv",
+        runs="results/{study}/runs.csv",
+        periods="results/{study}/periods.csv",
+        variance="results/{study}/variance.json",
+        checklist="results/{study}/checklist.md",
+        checklist_json="results/{study}/checklist.json",
+        decision="results/{study}/decision.md",
+        decision_json="results/{study}/decision.json",
+        plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
+    output:
+        md=report(
+            "results/{study}/report.md",
+            caption="../report/report.rst",
+            category="Report",
+            subcategory="{study}",
+            labels={"study": "{study}", "page": "report.md"},
+        ),
+        summary="results/{study}/summary.json",
+    params:
+        context=get_context,
+    log:
+        "logs/{study}/report.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/report.py"

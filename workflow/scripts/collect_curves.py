@@ -1,0 +1,7 @@
+"""Adapter for rule collect_curves: see tunelab.analysis.curves.collect_curves_file."""
+
+from tunelab.analysis.curves import collect_curves_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    collect_curves_file(list(snakemake.input), snakemake.output[0])  # noqa: F821

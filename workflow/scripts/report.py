@@ -1,0 +1,9 @@
+"""Adapter for rule report: see tunelab.analysis.report.report_file."""
+
+from tunelab.analysis.report import plot_links, report_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    inputs = {k: v for k, v in snakemake.input.items() if k != "plots"}  # noqa: F821
+    report_file(inputs, plot_links(list(snakemake.input.plots), snakemake.output.md),  # noqa: F821
+                snakemake.params.context, snakemake.output.md, snakemake.output.summary)  # noqa: F821

@@ -1,0 +1,56 @@
+"""What the analysis needs to know about a study, as plain JSON-able values (a rule's `params`).
+
+Built at parse time from the study and its plan (pure Python, no file read), so the analysis
+functions can be unit-tested with a hand-made dict instead of a study file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def hyperparameter_info(hp) -> dict[str, Any]:
+    return {"role": hp.role, "kind": hp.kind, "low": hp.low, "high": hp.high,
+            "scaling": hp.scaling, "points": list(hp.points)}
+
+
+def study_context(study, plan) -> dict[str, Any]:
+    """The study's question, objective, searched space, seeds, baseline and decision settings."""
+    from tunelab.baseline import baseline_values
+
+    _, source = baseline_values(study)
+    base = plan.baseline_trial
+    searched = {name: hyperparameter_info(hp) for name, hp in study.space.items()
+                if hp.searched and name in plan.columns}
+    return {
+        "study": plan.study,
+        "question": " ".join(str(study.config.get("question", "")).split()),
+        "objective": study["objective"],
+        "month": plan.month,
+        "architecture": study["architecture"],
+        "space": searched,
+        "scientific": [n for n, h in searched.items() if h["role"] == "scientific"],
+        "nuisance": [n for n, h in searched.items() if h["role"] == "nuisance"],
+        "mode": study["search"]["mode"],
+        "search": {k: study["search"][k] for k in ("algorithm", "budget", "seed")},
+        "seeds": len(study.seeds),
+        "confirm_seeds": int(study.config.get("confirm_seeds", 0)),
+        "study_repeats": int(study.config.get("study_repeats", 1)),
+        "baseline": {"trial": base.id, "group": base.group, "values": dict(base.values),
+                     "source": source, "given": bool(study.config.get("baseline"))},
+        "decision": dict(study.config.get("decision") or {}),
+    }
+
+
+def make_context(**overrides) -> dict[str, Any]:
+    """A context with neutral defaults, for tests and for callers outside Snakemake."""
+    context = {
+        "study": "study", "question": "", "objective": "valid_mse", "month": "", "architecture": "mlp",
+        "space": {}, "scientific": [], "nuisance": [], "mode": "per_scientific",
+        "search": {"algorithm": "quasi_random", "budget": 0, "seed": 0}, "seeds": 0,
+        "confirm_seeds": 0, "study_repeats": 1,
+        "baseline": {"trial": "", "group": "", "values": {}, "source": "", "given": False},
+        "decision": {"alpha": 0.05, "min_gain": 0.005},
+    }
+    context.update(overrides)
+    return context

@@ -1,0 +1,406 @@
+"""Adopt or reject: is the study's candidate better than the baseline, by more than seed noise, on
+every period, by enough to be worth the change?
+
+1. `select_candidates` (a Snakemake checkpoint) picks the candidate, the study's best trial, and
+   the best trial of each scientific value, from the search's results (trials.csv).
+2. The baseline and those candidates are retrained with `confirm_seeds` fresh seeds on every
+   period (extra training jobs, requested through the checkpoint). Fresh seeds matter: the
+   candidate won the search on the search's seeds, so its numbers there are biased in its favour
+   (the winner's curse); the confirmation runs are not.
+3. `decide` compares candidate and baseline per period with a one-sided Welch t-test on the
+   confirmation seeds (each side keeps its own retrain variance), and weighs the complexity of the
+   change (how many hyperparameters differ from the baseline).
+
+The verdict:
+- REJECT when there is no candidate, when the candidate is the baseline's configuration, when it
+  diverged in confirmation, when it is significantly worse on some period, or when it is not
+  better on average;
+- ADOPT when it is significantly better on every period (one-sided p < alpha), confirmed on fresh
+  seeds, and its mean relative gain reaches `min_gain` per changed hyperparameter;
+- INCONCLUSIVE otherwise (better on average, but within seed noise on some period, below the
+  complexity bar, or not confirmed on fresh seeds), with the reason.
+For an adopted candidate the test windows (test.json of the confirmation blocks) are read once, at
+the end, and reported beside validation; they never take part in the decision.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tunelab.analysis.tables import fmt, jsonable, markdown_table, natural_key, pct, ranked, read_table
+from tunelab.io import write_text
+
+VERDICTS = ("ADOPT", "REJECT", "INCONCLUSIVE")
+
+
+# ---------------------------------------------------------------- candidates (the checkpoint)
+
+
+def select_candidates(trials: pd.DataFrame, context: dict) -> dict:
+    """The candidate (best trial of the search), the best of each group, and what to confirm."""
+    board = ranked(trials).dropna(subset=["objective_mean"])
+    baseline = context["baseline"]
+    candidate = None
+    if len(board):
+        best = board.iloc[0]
+        candidate = {"trial": best["trial"], "group": best["group"],
+                     "objective_mean": float(best["objective_mean"])}
+    per_group = []
+    if context["mode"] == "per_scientific" and context["scientific"]:
+        for row in board.groupby("group", sort=False).head(1).itertuples():
+            per_group.append({"group": row.group, "trial": row.trial,
+                              "objective_mean": float(row.objective_mean)})
+        per_group.sort(key=lambda g: natural_key(g["group"]))
+    confirm = []
+    if candidate is not None:
+        confirm = list(dict.fromkeys([baseline["trial"], candidate["trial"],
+                                      *[g["trial"] for g in per_group]]))
+    return {"study": context["study"], "objective": context["objective"],
+            "baseline": {"trial": baseline["trial"], "group": baseline["group"],
+                         "source": baseline["source"]},
+            "candidate": candidate, "per_group": per_group, "confirm": confirm}
+
+
+def select_file(trials_csv: str, context: dict, output: str) -> dict:
+    """The select_candidates checkpoint: trials.csv -> candidates.json."""
+    chosen = select_candidates(read_table(trials_csv), context)
+    write_text(output, json.dumps(jsonable(chosen), indent=1) + "\n")
+    print(json.dumps(jsonable(chosen), indent=1))
+    return chosen
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def welch(baseline: np.ndarray, candidate: np.ndarray) -> dict:
+    """One-sided Welch t-test that the candidate's objective is lower (better) than the baseline's.
+
+    gain = mean(baseline) - mean(candidate) (> 0: the candidate is better). With fewer than two
+    values on a side no variance can be estimated and both p-values are 1 (no evidence).
+    """
+    from scipy import stats
+
+    a, b = np.asarray(baseline, float), np.asarray(candidate, float)
+    na, nb = len(a), len(b)
+    out = {"n_baseline": na, "n_candidate": nb,
+           "baseline_mean": float(a.mean()) if na else math.nan,
+           "baseline_std": float(a.std(ddof=1)) if na > 1 else math.nan,
+           "candidate_mean": float(b.mean()) if nb else math.nan,
+           "candidate_std": float(b.std(ddof=1)) if nb > 1 else math.nan}
+    gain = out["baseline_mean"] - out["candidate_mean"]
+    out.update(gain=gain, relative_gain=gain / out["baseline_mean"] if out["baseline_mean"] else math.nan,
+               se=math.nan, t=math.nan, df=math.nan, p_better=1.0, p_worse=1.0)
+    if na < 2 or nb < 2:
+        return out
+    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb
+    se = math.sqrt(va + vb)
+    out["se"] = se
+    if se == 0:  # both sides identical across seeds: the sign of the gain is all there is
+        out["t"] = math.copysign(math.inf, gain) if gain else 0.0
+        out["p_better"] = 0.0 if gain > 0 else 1.0
+        out["p_worse"] = 0.0 if gain < 0 else 1.0
+        return out
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+    t = gain / se
+    out.update(t=t, df=df, p_better=float(stats.t.sf(t, df)), p_worse=float(stats.t.cdf(t, df)))
+    return out
+
+
+def compare(baseline: dict[str, np.ndarray], candidate: dict[str, np.ndarray], alpha: float
+            ) -> list[dict]:
+    """Per period: the Welch test and a word: better, worse or within noise."""
+    rows = []
+    for period in sorted(set(baseline) | set(candidate)):
+        test = welch(baseline.get(period, np.array([])), candidate.get(period, np.array([])))
+        if test["n_baseline"] == 0 and test["n_candidate"] > 0:
+            word = "better"  # the baseline diverged on every seed of this period
+        elif test["n_candidate"] == 0:
+            word = "worse"
+        elif test["p_better"] < alpha and test["gain"] > 0:
+            word = "better"
+        elif test["p_worse"] < alpha and test["gain"] < 0:
+            word = "worse"
+        else:
+            word = "within noise"
+        rows.append({"period": period, **test, "outcome": word})
+    return rows
+
+
+def seed_values(runs: pd.DataFrame, trial: str, objective: str) -> dict[str, np.ndarray]:
+    """Per period: the objective of the trial's feasible runs."""
+    mine = runs[(runs["trial"] == trial) & (runs["status"] == "ok")]
+    return {p: g[objective].to_numpy(float) for p, g in mine.groupby("period", sort=True)}
+
+
+def changed_hyperparameters(baseline: dict, candidate: dict) -> list[str]:
+    """Names whose values differ (a hyperparameter present on one side only counts as changed)."""
+    def same(a, b):
+        if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+            return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=0.0)
+        return a == b
+    names = list(dict.fromkeys([*baseline, *candidate]))
+    return [n for n in names if n not in baseline or n not in candidate
+            or not same(baseline[n], candidate[n])]
+
+
+# ---------------------------------------------------------------- the decision
+
+
+def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str, dict],
+           tests: pd.DataFrame | None = None) -> dict:
+    """The verdict, its reasons and the numbers. `runs`: the comparison runs (runs.csv layout) of
+    the baseline and the candidates; `values`: each trial's hyperparameters; `tests`: their test
+    runs (test.json rows), read only if the candidate is adopted."""
+    objective = context["objective"]
+    settings = {"alpha": 0.05, "min_gain": 0.005, **context.get("decision", {})}
+    alpha, min_gain = settings["alpha"], settings["min_gain"]
+    confirmed = context.get("confirm_seeds", 0) >= 2
+    base, cand = candidates["baseline"], candidates.get("candidate")
+    out = {"study": context["study"], "objective": objective, "alpha": alpha, "min_gain": min_gain,
+           "confirmed": confirmed, "seeds": sorted(runs["seed"].unique().tolist()) if len(runs) else [],
+           "baseline": {**base, "values": values.get(base["trial"], {})},
+           "candidate": None if cand is None else {**cand, "values": values.get(cand["trial"], {})},
+           "periods": [], "changed": [], "required_gain": math.nan, "mean_gain": math.nan,
+           "mean_relative_gain": math.nan, "test": None}
+    verdict, reasons = _verdict(runs, out, context, confirmed, alpha, min_gain)
+    out["verdict"], out["reasons"] = verdict, reasons
+    out["headline"] = reasons[0]
+    if verdict == "ADOPT" and tests is not None:
+        out["test"] = test_windows(tests, runs, base["trial"], cand["trial"], objective)
+    out["question"] = answer_question(runs, candidates, context, alpha)
+    return out
+
+
+def _verdict(runs, out, context, confirmed, alpha, min_gain) -> tuple[str, list[str]]:
+    objective = context["objective"]
+    base, cand = out["baseline"], out["candidate"]
+    if cand is None:
+        return "REJECT", ["The search found no trial that trained on every seed and period: "
+                          "there is nothing to adopt; keep the baseline."]
+    changed = changed_hyperparameters(base["values"], cand["values"]) if base["values"] else []
+    out["changed"] = changed
+    if cand["trial"] == base["trial"] or (base["values"] and not changed):
+        return "REJECT", [f"The study's best trial {cand['trial']} is the baseline's own "
+                          "configuration: there is nothing to adopt; keep the baseline."]
+    failed = runs[(runs["trial"] == cand["trial"]) & (runs["status"] != "ok")]
+    total = int((runs["trial"] == cand["trial"]).sum())
+    periods = compare(seed_values(runs, base["trial"], objective),
+                      seed_values(runs, cand["trial"], objective), alpha)
+    out["periods"] = periods
+    gains = [p["relative_gain"] for p in periods if np.isfinite(p["relative_gain"])]
+    out["mean_gain"] = float(np.mean([p["gain"] for p in periods if np.isfinite(p["gain"])])) \
+        if periods else math.nan
+    out["mean_relative_gain"] = float(np.mean(gains)) if gains else math.nan
+    out["required_gain"] = min_gain * len(changed)
+    which = "confirmation" if confirmed else "search"
+    if len(failed):
+        return "REJECT", [f"The candidate {cand['trial']} diverged on {len(failed)} of its {total} "
+                          f"{which} runs ({failed['reason'].iloc[0]}): it is not robust; keep the "
+                          "baseline."]
+    worse = [p for p in periods if p["outcome"] == "worse"]
+    better = [p for p in periods if p["outcome"] == "better"]
+    noise = [p for p in periods if p["outcome"] == "within noise"]
+    mean_rel = out["mean_relative_gain"]
+    detail = "; ".join(_period_words(p) for p in periods)
+    if worse:
+        return "REJECT", [f"The candidate {cand['trial']} is worse than the baseline on "
+                          f"{_names(worse)}, beyond seed noise: the gain does not hold on every "
+                          "period; keep the baseline.", f"Per period: {detail}."]
+    if not np.isfinite(mean_rel) or mean_rel <= 0:
+        return "REJECT", [f"The candidate {cand['trial']} is not better than the baseline on "
+                          f"average over the periods ({pct(mean_rel)}); keep the baseline.",
+                          f"Per period: {detail}."]
+    complexity = (f"It changes {len(changed)} hyperparameter(s) ({', '.join(changed)}), so it must "
+                  f"gain at least {100 * out['required_gain']:.1f}% on average "
+                  f"({100 * min_gain:.1f}% per change); it gains {100 * mean_rel:.1f}%.")
+    if not confirmed:
+        return "INCONCLUSIVE", [
+            f"The candidate {cand['trial']} looks better ({pct(mean_rel)} on average), but it was "
+            "measured on the search's own seeds only (confirm_seeds < 2), where the winner of a "
+            "search is flattered by chance; confirm it on fresh seeds before adopting.",
+            f"Per period: {detail}.", complexity]
+    if noise:
+        return "INCONCLUSIVE", [
+            f"The candidate {cand['trial']} is better on average ({pct(mean_rel)}), but on "
+            f"{_names(noise)} the difference is within seed noise (one-sided Welch p >= {alpha}): "
+            f"the gain is not shown to hold on every period. More confirm_seeds or periods may "
+            "settle it.", f"Per period: {detail}.", complexity]
+    if mean_rel < out["required_gain"]:
+        return "INCONCLUSIVE", [
+            f"The candidate {cand['trial']} is better on every period, but by {pct(mean_rel)} on "
+            f"average, less than its {len(changed)} change(s) ask for "
+            f"({100 * out['required_gain']:.1f}%): probably not worth the change.",
+            f"Per period: {detail}.", complexity]
+    return "ADOPT", [
+        f"Adopt the candidate {cand['trial']}: it beats the baseline on all {len(better)} periods "
+        f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
+        f"confirmed on {len(out['seeds'])} fresh seeds.", f"Per period: {detail}.", complexity]
+
+
+def _names(periods: list[dict]) -> str:
+    return ", ".join(p["period"] for p in periods)
+
+
+def _period_words(p: dict) -> str:
+    t = "inf" if math.isinf(p["t"]) else f"{p['t']:.1f}" if np.isfinite(p["t"]) else "-"
+    return (f"{p['period']} {p['outcome']} (candidate {fmt(p['candidate_mean'])} vs baseline "
+            f"{fmt(p['baseline_mean'])}, {pct(p['relative_gain'])}, t = {t})")
+
+
+def test_windows(tests: pd.DataFrame, runs: pd.DataFrame, baseline: str, candidate: str,
+                 objective: str) -> list[dict]:
+    """Per period: validation and test means of baseline and candidate (confirmation seeds)."""
+    metric = "test_mae" if objective == "valid_mae" else "test_mse"
+    rows = []
+    for period in sorted(runs["period"].unique()):
+        row = {"period": period}
+        for who, trial in (("baseline", baseline), ("candidate", candidate)):
+            v = runs[(runs["trial"] == trial) & (runs["period"] == period) & (runs["status"] == "ok")]
+            t = tests[(tests["trial"] == trial) & (tests["period"] == period)]
+            row[f"{who}_valid"] = float(v[objective].mean()) if len(v) else math.nan
+            row[f"{who}_test"] = float(t[metric].mean()) if len(t) else math.nan
+        row["test_gain"] = row["baseline_test"] - row["candidate_test"]
+        rows.append(row)
+    return rows
+
+
+def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: float) -> dict | None:
+    """The scientific question: the best of each scientific value, compared on the confirmation
+    runs; the winner is tested against each other value, period by period."""
+    groups = candidates.get("per_group") or []
+    if len(groups) < 2:
+        return None
+    objective = context["objective"]
+    entries = []
+    for g in groups:
+        values = seed_values(runs, g["trial"], objective)
+        means = [float(v.mean()) for v in values.values() if len(v)]
+        entries.append({**g, "confirmed_mean": float(np.mean(means)) if means else math.nan,
+                        "per_period": {p: float(v.mean()) for p, v in values.items() if len(v)}})
+    entries.sort(key=lambda e: (not np.isfinite(e["confirmed_mean"]), e["confirmed_mean"]))
+    winner = entries[0]
+    duels = []
+    for other in entries[1:]:
+        periods = compare(seed_values(runs, other["trial"], objective),
+                          seed_values(runs, winner["trial"], objective), alpha)
+        outcomes = [p["outcome"] for p in periods]
+        if outcomes and all(o == "better" for o in outcomes):
+            words = "beats it on every period, beyond seed noise"
+        elif "worse" in outcomes:
+            words = (f"is better on average but worse on "
+                     f"{_names([p for p in periods if p['outcome'] == 'worse'])}")
+        else:
+            words = ("is better on average, but within seed noise on "
+                     f"{_names([p for p in periods if p['outcome'] == 'within noise'])}")
+        duels.append({"against": other["group"], "periods": periods, "words": words,
+                      "clear": bool(outcomes) and all(o == "better" for o in outcomes)})
+    clear = all(d["clear"] for d in duels)
+    text = (f"{winner['group']} (trial {winner['trial']}) is best once the nuisance "
+            f"hyperparameters are tuned for each value: "
+            + "; ".join(f"against {d['against']} it {d['words']}" for d in duels) + ".")
+    if not clear:
+        text += " The answer is not clear-cut: the values are not separated on every period."
+    return {"winner": winner["group"], "clear": clear, "groups": entries, "duels": duels,
+            "answer": text}
+
+
+# ---------------------------------------------------------------- the page
+
+
+def decision_markdown(d: dict, context: dict) -> str:
+    obj = d["objective"]
+    lines = [f"# Decision: {d['study']}", "", f"**Verdict: {d['verdict']}.** {d['headline']}", ""]
+    lines += [f"- {r}" for r in d["reasons"][1:]]
+    base, cand = d["baseline"], d["candidate"]
+    lines += ["", "## Baseline and candidate", "",
+              f"- Baseline: trial {base['trial']} ({context['baseline']['source']})."]
+    if cand:
+        lines.append(f"- Candidate: trial {cand['trial']}, the study's best trial "
+                     f"({obj} {fmt(cand['objective_mean'])} on the search's seeds).")
+        names = d["changed"] or []
+        if names:
+            frame = pd.DataFrame({"hyperparameter": names,
+                                  "baseline": [fmt(base["values"].get(n)) for n in names],
+                                  "candidate": [fmt(cand["values"].get(n)) for n in names]})
+            lines += ["", f"What the candidate changes ({len(names)} hyperparameter(s)):", "",
+                      markdown_table(frame)]
+    if d["periods"]:
+        seeds = d["seeds"]
+        which = (f"confirmation seeds {seeds[0]}..{seeds[-1]}" if d["confirmed"] and seeds else
+                 "the search's seeds (not confirmed on fresh seeds)")
+        frame = pd.DataFrame([{
+            "period": p["period"],
+            "baseline": f"{fmt(p['baseline_mean'])} ± {fmt(p['baseline_std'])} (n={p['n_baseline']})",
+            "candidate": f"{fmt(p['candidate_mean'])} ± {fmt(p['candidate_std'])} (n={p['n_candidate']})",
+            "gain": fmt(p["gain"]), "relative": pct(p["relative_gain"]),
+            "Welch t": "inf" if math.isinf(p["t"]) else fmt(p["t"], 3),
+            "p (better)": fmt(p["p_better"], 2), "outcome": p["outcome"]} for p in d["periods"]])
+        lines += ["", f"## Per period ({obj}, mean ± std over {which})", "", markdown_table(frame), "",
+                  f"Mean gain {fmt(d['mean_gain'])} ({pct(d['mean_relative_gain'])}); required for "
+                  f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."]
+    if d.get("question"):
+        q = d["question"]
+        lines += ["", "## The study's question", ""]
+        if context.get("question"):
+            lines += [f"> {context['question']}", ""]
+        periods = sorted({p for g in q["groups"] for p in g["per_period"]})
+        frame = pd.DataFrame([{"value": g["group"], "best trial": g["trial"],
+                               "search mean": fmt(g["objective_mean"]),
+                               "confirmed mean": fmt(g["confirmed_mean"]),
+                               **{p: fmt(g["per_period"].get(p)) for p in periods}}
+                              for g in q["groups"]])
+        lines += [markdown_table(frame), "", q["answer"]]
+    lines += ["", "## Test windows", ""]
+    if d["test"]:
+        metric = "test_mae" if obj == "valid_mae" else "test_mse"
+        frame = pd.DataFrame([{"period": r["period"], f"baseline {obj}": fmt(r["baseline_valid"]),
+                               f"candidate {obj}": fmt(r["candidate_valid"]),
+                               f"baseline {metric}": fmt(r["baseline_test"]),
+                               f"candidate {metric}": fmt(r["candidate_test"])} for r in d["test"]])
+        holds = sum(r["test_gain"] > 0 for r in d["test"])
+        lines += ["Evaluated once, after the decision, for the adopted candidate (the test windows "
+                  "took no part in any choice):", "", markdown_table(frame), "",
+                  f"The candidate is also better on the test window of {holds} of "
+                  f"{len(d['test'])} periods."]
+    else:
+        lines.append("Not evaluated: the test windows are read only for an adopted candidate.")
+    lines += ["", "## How this was decided", "",
+              f"The candidate must beat the baseline on every period with a one-sided Welch t-test "
+              f"at alpha = {d['alpha']} (each side keeps its own retrain variance), on fresh "
+              f"confirmation seeds (the search's seeds flatter its winner), and its mean relative gain "
+              f"must reach {100 * d['min_gain']:.1f}% per changed hyperparameter. Worse beyond noise "
+              "on any period, or not better on average: REJECT. Otherwise: INCONCLUSIVE.", ""]
+    return "\n".join(lines)
+
+
+def read_blocks(paths: list[str]) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """Runs of the given metrics.json (or test.json) blocks, and each trial's hyperparameters."""
+    from tunelab.collect import read_block
+
+    rows, values = [], {}
+    for path in paths:
+        block = json.loads(Path(path).read_text())
+        values[block["trial"]] = block["hyperparameters"]
+        rows += read_block(path)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["study", "period", "trial", "group", "seed", "status"])
+    return frame, values
+
+
+def decide_file(metrics: list[str], tests: list[str], candidates_json: str, context: dict,
+                out_md: str, out_json: str) -> dict:
+    """The decide rule: confirmation blocks + candidates.json -> decision.md, decision.json."""
+    candidates = json.loads(Path(candidates_json).read_text())
+    runs, values = read_blocks(metrics)
+    test_runs, _ = read_blocks(tests)
+    decision = decide(runs, candidates, context, values, test_runs)
+    write_text(out_md, decision_markdown(decision, context))
+    write_text(out_json, json.dumps(jsonable(decision), indent=1) + "\n")
+    print(f"{decision['verdict']}: {decision['headline']}")
+    return decision

@@ -1,0 +1,250 @@
+"""results/<study>/report.md (for people) and summary.json (headline numbers for DVC and CI).
+
+The report reads top to bottom: the question and the verdict, the periods, the leaderboard, the
+three variances, the axis and isolation plots, the training curves, the checklist and the decision.
+It only assembles what the other rules computed; every number in it is in one of their outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from tunelab.analysis.axis import boundary_check
+from tunelab.analysis.isolation import _get_isolation_info, describe_isolation
+from tunelab.analysis.tables import (
+    fmt,
+    jsonable,
+    markdown_table,
+    overall,
+    ranked,
+    read_table,
+    varying_columns,
+)
+from tunelab.io import write_text
+
+VERDICT_CODE = {"ADOPT": 1, "INCONCLUSIVE": 0, "REJECT": -1}
+LEADERBOARD_ROWS = 10
+
+
+def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOARD_ROWS) -> pd.DataFrame:
+    board = ranked(trials)
+    cols = varying_columns(trials, context)
+    frame = pd.DataFrame({
+        "rank": range(1, len(board) + 1),
+        "trial": board["trial"].to_numpy(),
+        "group": board["group"].to_numpy(),
+        context["objective"]: board["objective_mean"].to_numpy(),
+        "retrain std": board["objective_std"].to_numpy(),
+        "period std": board["period_std"].to_numpy(),
+        "worst period": board["worst_period"].to_numpy(),
+        **{c: board[c].to_numpy() for c in cols},
+    })
+    if not context["scientific"] or context["mode"] == "joint":
+        frame = frame.drop(columns="group")
+    frame["rank"] = [str(r) if pd.notna(v) else "infeasible"
+                     for r, v in zip(frame["rank"], frame[context["objective"]], strict=True)]
+    return frame.head(top)
+
+
+def summary_numbers(trials, runs, variance, checklist, decision, context) -> dict:
+    board = ranked(trials).dropna(subset=["objective_mean"])
+    best = board.iloc[0] if len(board) else None
+    periods = decision.get("periods") or []
+    test = decision.get("test") or []
+    sv = variance.get("study", {})
+    verdicts = [i["verdict"] for i in checklist]
+    question = decision.get("question") or {}
+
+    def mean_of(key):
+        values = [p[key] for p in periods if p.get(key) is not None and math.isfinite(p[key])]
+        return sum(values) / len(values) if values else None
+
+    def test_mean(key):
+        values = [r[key] for r in test if r.get(key) is not None and math.isfinite(r[key])]
+        return sum(values) / len(values) if values else None
+
+    infeasible = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    return jsonable({
+        "study": context["study"], "month": context["month"], "objective": context["objective"],
+        "verdict": decision["verdict"], "verdict_code": VERDICT_CODE[decision["verdict"]],
+        "adopt": int(decision["verdict"] == "ADOPT"),
+        "periods": len(variance.get("periods", [])), "trials": int(len(overall(trials))),
+        "runs": int(len(runs)), "infeasible_runs": infeasible,
+        "infeasible_fraction": infeasible / len(runs) if len(runs) else 0.0,
+        "best_trial": None if best is None else best["trial"],
+        "best_group": None if best is None else best["group"],
+        "best_objective": None if best is None else float(best["objective_mean"]),
+        "best_retrain_std": None if best is None else float(best["objective_std"]),
+        "best_period_std": None if best is None else float(best["period_std"]),
+        "pooled_retrain_std": variance["retrain_std"]["overall"],
+        "rank_agreement_spearman": variance["rank_agreement"]["spearman_mean"],
+        "rank_agreement_kendall_w": variance["rank_agreement"]["kendall_w"],
+        "study_repeats": sv.get("repeats", 1),
+        "study_best_std": sv.get("std") if sv.get("measured") else None,
+        "baseline_trial": decision["baseline"]["trial"],
+        "candidate_trial": (decision.get("candidate") or {}).get("trial"),
+        "baseline_confirmed": mean_of("baseline_mean"),
+        "candidate_confirmed": mean_of("candidate_mean"),
+        "gain": decision.get("mean_gain"), "relative_gain": decision.get("mean_relative_gain"),
+        "required_gain": decision.get("required_gain"),
+        "changed_hyperparameters": len(decision.get("changed") or []),
+        "periods_better": sum(p["outcome"] == "better" for p in periods),
+        "periods_worse": sum(p["outcome"] == "worse" for p in periods),
+        "baseline_test": test_mean("baseline_test"), "candidate_test": test_mean("candidate_test"),
+        "checklist_warnings": verdicts.count("warning"), "checklist_notes": verdicts.count("note"),
+        "question_winner": question.get("winner"), "question_clear": question.get("clear"),
+    })
+
+
+def _demote(markdown: str, levels: int = 1) -> str:
+    """Drop the page title and push every heading `levels` deeper, to nest a page in the report."""
+    lines = markdown.splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(re.sub(r"^(#+) ", lambda m: "#" * (len(m.group(1)) + levels) + " ", line)
+                     for line in lines).strip()
+
+
+def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
+                    plots: dict, context: dict) -> str:
+    study = context["study"]
+    search = context["search"]
+    n_trials = len(overall(trials))
+    bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
+    lines = [f"# Study report: {study}", ""]
+    if context["question"]:
+        lines += [f"> {context['question']}", ""]
+    lines += [
+        f"Rotation month **{context['month']}**, {len(periods)} periods; {context['architecture']} "
+        f"models; {n_trials} trials ({search['algorithm']} search, budget {search['budget']}"
+        + (" per scientific value" if context["mode"] == "per_scientific" and context["scientific"]
+           else "") + f", sampler seed {search['seed']}"
+        + (f", {context['study_repeats']} repeats" if context["study_repeats"] > 1 else "")
+        + f") x {context['seeds']} seeds = {len(runs)} runs, {bad} infeasible. Objective: "
+        f"{context['objective']} on the validation window (best epoch), minimised.", "",
+        f"**Verdict: {decision['verdict']}.** {decision['headline']} (details in "
+        "[the decision](#decision))", ""]
+    if decision.get("question"):
+        lines += [f"**The question:** {decision['question']['answer']}", ""]
+
+    lines += ["## Periods", ""]
+    frame = pd.DataFrame({
+        "period": periods["period"],
+        "train": [f"{a[:10]} to {b[:10]}" for a, b in zip(periods["train_start"], periods["train_end"],
+                                                           strict=True)],
+        "validation": [f"{a[:10]} to {b[:10]}" for a, b in zip(periods["valid_start"],
+                                                                periods["valid_end"], strict=True)],
+        "test": [f"{a[:10]} to {b[:10]}" if isinstance(a, str) and a else "-"
+                 for a, b in zip(periods["test_start"], periods["test_end"], strict=True)],
+    })
+    lines += [markdown_table(frame), "", "Ends are exclusive.", "",
+              f"![periods]({plots['periods']})", ""]
+
+    lines += ["## Leaderboard", "",
+              f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
+              "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
+              "", markdown_table(leaderboard_table(trials, context)), ""]
+    if n_trials > LEADERBOARD_ROWS:
+        lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
+
+    lines += ["## Variance", ""] + variance_lines(variance) + [""]
+
+    lines += ["## Axis plots", "",
+              "Objective against each hyperparameter that varies: one point per trial (mean over "
+              "periods ± retrain std), infeasible trials as red X, the best trial as a star, the "
+              "search range's edges dashed.", ""]
+    findings = boundary_check(trials, context)
+    for name, path in plots["axis"].items():
+        lines += [f"![axis plot of {name}]({path})", ""]
+        lines += [f"- Boundary: {f['message']}" for f in findings if f["hp"] == name]
+        lines += [""]
+    if not findings and plots["axis"]:
+        lines += ["Boundary check: no group's best trial lies near an edge of a searched range.", ""]
+
+    lines += ["## Isolation plots", ""]
+    if plots["isolation"]:
+        for name, path in plots["isolation"].items():
+            info = _get_isolation_info(trials, name, context)
+            lines += [describe_isolation(info), "", f"![isolation plot of {name}]({path})", ""]
+    else:
+        lines += ["The study has no scientific hyperparameter: no isolation plot.", ""]
+
+    lines += ["## Training curves", "", f"![all training curves]({plots['curves_all']})", "",
+              f"![best trial per scientific value]({plots['curves_best']})", ""]
+    lines += ["## Checklist", "", _demote(checklist_md), ""]
+    lines += ["## Decision", "", _demote(decision_md), ""]
+    return "\n".join(lines)
+
+
+def variance_lines(v: dict) -> list[str]:
+    rs, ra, sv = v["retrain_std"], v["rank_agreement"], v["study"]
+    lines = [f"- **Trial (retrain) variance**: pooled std over seeds {fmt(rs['overall'])} "
+             f"({rs['trials']} trials); per period: "
+             + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
+             + ". Differences smaller than about twice this are seed noise."]
+    if ra["periods"] >= 2 and ra["trials"] >= 3:
+        strength = ("strong" if ra["kendall_w"] >= 0.7 else "moderate" if ra["kendall_w"] >= 0.4
+                    else "weak")
+        lines.append(f"- **Data variance**: the periods agree {strength}ly on the order of the trials "
+                     f"(Kendall's W {fmt(ra['kendall_w'], 2)} over {ra['trials']} trials; mean "
+                     f"Spearman between periods {fmt(ra['spearman_mean'], 2)}).")
+    else:
+        lines.append("- **Data variance**: too few periods or trials to compare rankings.")
+    if v.get("best_trial"):
+        ranks = ", ".join(f"{p}: {int(r)}" for p, r in v["best_trial_ranks"].items() if r is not None)
+        lines.append(f"- The best trial {v['best_trial']} ranks {ranks}"
+                     + (" - best on every period." if v["best_everywhere"] else
+                        " - best on average, not on every period."))
+    if sv.get("measured"):
+        lines.append(f"- **Study variance**: {sv['repeats']} repeats of the search found best "
+                     f"objectives " + ", ".join(fmt(b) for b in sv["best"])
+                     + f" (std {fmt(sv['std'])}, range {fmt(sv['range'])}); "
+                     + ("every repeat found the same best trial." if sv["same_best"] else
+                        "the repeats found different best trials."))
+    else:
+        lines.append(f"- **Study variance**: not measured (study_repeats: {sv.get('repeats', 1)}); "
+                     "set study_repeats: 3 to draw the search three times.")
+    return lines
+
+
+def plot_links(paths: list[str], report_path: str) -> dict:
+    """Plot files -> the links report_file wants, relative to the report's folder."""
+    links: dict = {"axis": {}, "isolation": {}}
+    base = Path(report_path).parent
+    for path in paths:
+        rel = os.path.relpath(path, base)
+        kind, _, rest = Path(path).name.partition(".")
+        key = rest.removesuffix(".png")
+        if kind in ("axis", "isolation"):
+            links[kind][key] = rel
+        elif kind == "curves":
+            links[f"curves_{key}"] = rel
+        else:
+            links[kind] = rel
+    return links
+
+
+def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json: str) -> dict:
+    """The report rule: every table and page of the study -> report.md + summary.json.
+
+    `plots` holds paths relative to the report's folder: periods, curves_all, curves_best, and
+    dicts hp -> path for axis and isolation.
+    """
+    trials, runs = read_table(inputs["trials"]), read_table(inputs["runs"])
+    periods = read_table(inputs["periods"])
+    variance = json.loads(Path(inputs["variance"]).read_text())
+    checklist = json.loads(Path(inputs["checklist_json"]).read_text())
+    decision = json.loads(Path(inputs["decision_json"]).read_text())
+    text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
+                           decision, Path(inputs["decision"]).read_text(), plots, context)
+    summary = summary_numbers(trials, runs, variance, checklist, decision, context)
+    write_text(out_md, text)
+    write_text(out_json, json.dumps(summary, indent=1) + "\n")
+    print(json.dumps(summary, indent=1))
+    return summary
