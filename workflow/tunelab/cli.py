@@ -35,7 +35,8 @@ def cmd_status(args) -> int:
     if planned is None:  # no study file or plan: show whatever has finished
         blocks, total = finished_blocks(study_dir), ""
     else:  # only the runs of the current plan, not those of earlier configurations
-        blocks, total = [p for p in planned if p.exists()], f" of {planned.runs}"
+        paths, runs_planned = planned
+        blocks, total = [p for p in paths if p.exists()], f" of {runs_planned}"
     runs = runs_table(blocks)
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
@@ -50,12 +51,8 @@ def cmd_status(args) -> int:
     return 0
 
 
-class _Planned(list):
-    runs = 0
-
-
-def _planned_blocks(name: str, study_dir: Path) -> _Planned | None:
-    """metrics.json paths of this study's plan, for the month it was planned in."""
+def _planned_blocks(name: str, study_dir: Path) -> tuple[list[Path], int] | None:
+    """metrics.json paths of this study's plan, for the month it was planned in, and its run count."""
     import csv
 
     from tunelab.workflow import USER_ERRORS, load_studies, metrics_files
@@ -70,9 +67,8 @@ def _planned_blocks(name: str, study_dir: Path) -> _Planned | None:
     except USER_ERRORS:
         return None
     root = study_dir.parent.parent  # metrics_files are relative to the working directory
-    planned = _Planned(root / p for p in metrics_files(sp))
-    planned.runs = len(sp.plan.periods) * len(sp.plan.trials) * len(sp.study.seeds)
-    return planned
+    runs = len(sp.plan.periods) * len(sp.plan.trials) * len(sp.study.seeds)
+    return [root / p for p in metrics_files(sp)], runs
 
 
 def cmd_validate(args) -> int:
