@@ -11,7 +11,8 @@ dvc.yaml wraps the Snakemake DAG in a few coarse stages (see its header). This m
   under reports/<study>/ (training curves of the selected trials, axis data, headline numbers).
 - `touch` (a command, after `dvc pull` or `dvc checkout`): DVC gives restored files fresh mtimes in
   no particular order, and Snakemake would then re-train runs whose results are up to date. When
-  `dvc status` shows the workspace matches dvc.lock, `snakemake --touch` puts the mtimes in order.
+  `dvc status` shows the workspace matches dvc.lock, `snakemake --touch --forceall` puts the mtimes
+  in order and records Snakemake's metadata for every job.
 
     python -m tunelab.dvc month  params/default.yaml results/default.month.yaml
     python -m tunelab.dvc report params/default.yaml results/default models/default reports/default
@@ -323,7 +324,10 @@ def touch(study: str | None = None, cores: int = 1) -> int:
                          f"{', '.join(sorted(changed))} changed); run `dvc pull` or `dvc repro` "
                          "instead of touching.\n")
         return 1
-    cmd = ["snakemake", "--touch", "--cores", str(cores), "--config", f"study={study}",
+    # --forceall: every job of the DAG, not only those whose mtimes are out of order, so that
+    # Snakemake also records its metadata (params) for all of them; without it a later change of
+    # a job's params alone (e.g. the month of rule plan) goes unseen in a fresh clone.
+    cmd = ["snakemake", "--touch", "--forceall", "--cores", str(cores), "--config", f"study={study}",
            "--configfile", month_file(study)]
     print("tunelab:", " ".join(cmd), flush=True)
     return subprocess.run(cmd).returncode
