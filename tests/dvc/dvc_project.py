@@ -1,0 +1,174 @@
+"""A real DVC project in a temporary git repository: the repo's dvc.yaml, Snakefile, workflow and
+profiles, with a tiny study (2 periods x 4 trials x 2 seeds, 2 epochs) on a small synthetic series.
+
+Every command runs the real `git`, `dvc` and `snakemake`; nothing is mocked. The tiny study does not
+pin its rotation month: the tests set it through $TUNELAB_MONTH, as if it were that month.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+STUDY = "tiny"
+COPIED = ["Snakefile", "workflow", "profiles", "dvc.yaml", ".dvcignore", ".gitignore", "params.yaml",
+          ".dvc/config", ".dvc/plots"]
+SOURCE_REV = os.environ.get("TUNELAB_TEST_REV")  # copy the project from this git revision, not the tree
+IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".snakemake")
+ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PYTHONWARNINGS": "ignore"}
+MONTH = "2026-11"
+ENV["TUNELAB_MONTH"] = MONTH
+
+
+def tiny_study() -> dict:
+    """2 periods x (hidden_size 8, 16) x (learning_rate 1e-3, 1e-2) on a grid, 2 seeds in one job."""
+    return {
+        "question": "Does a wider MLP help on the synthetic series?",
+        "dataset": {"name": "synth", "path": "data/raw/synth.csv", "time": "timestamp", "target": "load",
+                    "features": ["lead", "temp"], "categorical": ["wind"]},
+        "task": {"horizon": 2, "lags": 6},
+        "periods": {"train_months": 2, "valid_months": 1, "test_months": 1, "count": 2},
+        "architecture": "mlp",
+        "hyperparameters": {
+            "hidden_size": {"role": "scientific", "feasible_points": [8, 16]},
+            "learning_rate": {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]},
+            "epochs": 2,
+            "batch_size": 64,
+        },
+        "search": {"algorithm": "grid", "budget": 4},
+        "seeds": 2,
+        "seeds_per_job": 2,
+    }
+
+
+def synthetic_frame(months: int = 8, seed: int = 0) -> pd.DataFrame:
+    """Hourly data with a daily cycle, a leading feature and a categorical column."""
+    rng = np.random.default_rng(seed)
+    time = pd.date_range("2020-01-01", periods=24 * 30 * months, freq="h")
+    hours = np.arange(len(time))
+    return pd.DataFrame({
+        "timestamp": time,
+        "load": 50 + 20 * np.sin(2 * np.pi * hours / 24) + 3 * rng.standard_normal(len(time)),
+        "lead": np.sin(2 * np.pi * (hours + 6) / 24) + 0.1 * rng.standard_normal(len(time)),
+        "temp": 10 + rng.standard_normal(len(time)),
+        "wind": rng.choice(["N", "S", "E"], size=len(time)),
+    })
+
+
+def run(cwd: Path, *cmd: str, check: bool = True, env: dict | None = None,
+        timeout: int = 900) -> subprocess.CompletedProcess:
+    package = {"PYTHONPATH": str(cwd / "workflow")} if (cwd / "workflow" / "tunelab").is_dir() else {}
+    proc = subprocess.run(list(cmd), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**ENV, **package, **(env or {})})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n"
+                             f"{proc.stderr[-4000:]}")
+    return proc
+
+
+def dvc(cwd: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return run(cwd, "dvc", *args, **kwargs)
+
+
+def git(cwd: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    return run(cwd, "git", *args, **kwargs)
+
+
+def copy_project(dest: Path) -> None:
+    """The project's files, from the working tree (or from git revision $TUNELAB_TEST_REV: a stable
+    snapshot while others edit a shared checkout)."""
+    if SOURCE_REV:
+        archive = run(REPO, "git", "archive", "--format=tar", "-o", str(dest / "src.tar"), SOURCE_REV,
+                      *COPIED)
+        assert archive.returncode == 0
+        run(dest, "tar", "-xf", "src.tar")
+        (dest / "src.tar").unlink()
+        return
+    for item in COPIED:
+        src, out = REPO / item, dest / item
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, out, ignore=IGNORED)
+        else:
+            shutil.copy(src, out)
+
+
+def make_project(dest: Path, remote: Path) -> Path:
+    """A git + DVC repository holding the project's files, the tiny study and its data.
+
+    Its jobs import the project's own copy of the tunelab package (PYTHONPATH), like a clone would.
+    """
+    dest.mkdir(parents=True)
+    copy_project(dest)
+    params = yaml.safe_load((dest / "params.yaml").read_text())
+    (dest / "params.yaml").write_text(yaml.safe_dump({**params, "study": STUDY, "cores": 2}))
+    (dest / "params").mkdir()
+    (dest / "params" / f"{STUDY}.yaml").write_text(yaml.safe_dump(tiny_study(), sort_keys=False))
+    (dest / "data" / "raw").mkdir(parents=True)
+    synthetic_frame().to_csv(dest / "data" / "raw" / "synth.csv", index=False)
+    git(dest, "init", "-q", "-b", "main")
+    identify(dest)
+    project_dvc = dest / ".dvc-project"
+    (dest / ".dvc").rename(project_dvc)
+    dvc(dest, "init", "-q")
+    shutil.copy(project_dvc / "config", dest / ".dvc" / "config")  # the project's remote...
+    shutil.copytree(project_dvc / "plots", dest / ".dvc" / "plots")  # ...and plot templates
+    shutil.rmtree(project_dvc)
+    dvc(dest, "remote", "modify", "--local", "local", "url", str(remote))  # the remote, in a tmp dir
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "tiny study")
+    return dest
+
+
+def identify(repo: Path) -> None:
+    """`dvc exp run` commits, and needs a git identity in the repository itself."""
+    git(repo, "config", "user.name", "tunelab tests")
+    git(repo, "config", "user.email", "tests@tunelab.invalid")
+
+
+def clone(src: Path, dest: Path, remote: Path) -> Path:
+    git(dest.parent, "clone", "-q", str(src), dest.name)
+    identify(dest)
+    dvc(dest, "remote", "modify", "--local", "local", "url", str(remote))
+    return dest
+
+
+def run_files(project: Path, name: str = "metrics.json") -> dict[str, tuple[int, int]]:
+    """{run block dir: (inode, mtime_ns)} of one output of every training job."""
+    runs = project / "results" / STUDY / "runs"
+    return {str(p.parent.relative_to(runs)): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(runs.glob(f"*/*/*/{name}"))}
+
+
+def job_counts(output: str) -> dict[str, int]:
+    """Snakemake's 'Job stats' tables in `output`, summed over every Snakemake run, as {rule: count}."""
+    counts: dict[str, int] = {}
+    in_table = False
+    for line in output.splitlines():
+        if line.startswith("Job stats:"):
+            in_table = True
+            continue
+        if in_table:
+            parts = line.split()
+            if len(parts) == 2 and parts[1].isdigit():
+                if parts[0] == "total":
+                    in_table = False
+                else:
+                    counts[parts[0]] = counts.get(parts[0], 0) + int(parts[1])
+    return counts
+
+
+def plan_trials(project: Path) -> pd.DataFrame:
+    return pd.read_csv(project / "results" / STUDY / "plan.csv")
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text())
