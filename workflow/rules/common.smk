@@ -5,6 +5,7 @@ import sys
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
 from tunelab.workflow import confirm_files, curves_files
 from tunelab.analysis.context import study_context
+from tunelab.sanity import sanity_targets
 
 
 try:
@@ -97,4 +98,5 @@ def final_outputs():
             f"results/{name}/trials.csv",
         ]
         targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
+        targets += sanity_targets(STUDIES[name])  # data report, baselines, sanity checks (sanity.smk)
     return targets

@@ -1,0 +1,138 @@
+# Sanity checks beside every study: the data report, simple baselines, overfit-a-tiny-batch, and
+# training-dynamics flags. And the fidelity study of cheap settings (`snakemake fidelity`): the
+# study's trials trained again with a shorter training window and fewer epochs, through the train
+# rule itself, then ranked against the full study.
+import sys
+
+from tunelab.fidelity import SETTING_RE
+from tunelab.sanity import (
+    fidelity_outputs,
+    fidelity_plans,
+    fidelity_spec_json,
+    overfit_params,
+    period_windows,
+    run_curves,
+    setting_rows,
+)
+
+
+try:
+    FIDELITY = fidelity_plans(STUDIES)
+except USER_ERRORS as exc:
+    sys.stderr.write(f"tunelab: invalid study: {exc}\n")
+    sys.exit(1)
+
+
+wildcard_constraints:
+    setting=SETTING_RE,
+
+
+rule data_report:
+    input:
+        get_prepared,
+    output:
+        md="results/{study}/data_report.md",
+        png="results/{study}/plots/data_report.png",
+    params:
+        dataset=lambda w: get_study(w).dataset["name"],
+        windows=lambda w: period_windows(get_study(w)),
+    log:
+        "logs/{study}/data_report.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/data_report.py"
+
+
+rule baselines:
+    input:
+        get_prepared,
+    output:
+        "results/{study}/baselines.csv",
+    params:
+        windows=lambda w: period_windows(get_study(w)),
+        lags=lambda w: get_study(w).study["task"]["lags"],
+        horizon=lambda w: get_study(w).study["task"]["horizon"],
+    log:
+        "logs/{study}/baselines.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/baselines.py"
+
+
+# Runs before the training jobs (priority) so a suspect pipeline shows up before the budget is spent.
+rule overfit:
+    input:
+        get_prepared,
+    output:
+        "results/{study}/sanity.md",
+    params:
+        check=lambda w: overfit_params(get_study(w)),
+        lags=lambda w: get_study(w).study["task"]["lags"],
+        horizon=lambda w: get_study(w).study["task"]["horizon"],
+    log:
+        "logs/{study}/overfit.log",
+    priority: 50
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/overfit.py"
+
+
+rule dynamics:
+    input:
+        curves=lambda w: run_curves(get_study(w)),
+        metrics=get_metrics,
+        trials="results/{study}/trials.csv",
+    output:
+        md="results/{study}/dynamics.md",
+        png="results/{study}/plots/norms.png",
+    log:
+        "logs/{study}/dynamics.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/dynamics.py"
+
+
+# A cheap training job is a train job with another spec (shorter window, epoch cap) and other paths.
+use rule train as train_fidelity with:
+    output:
+        metrics="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/metrics.json",
+        curves="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/curves.csv",
+        test="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/test.json",
+        models="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/models.pt",
+    params:
+        spec=lambda w: fidelity_spec_json(get_study(w), FIDELITY[w.study], w.setting, w.period, w.trial,
+                                          w.block),
+    log:
+        "logs/{study}/fidelity/{setting}/{period}/{trial}/{block}.log",
+
+
+rule fidelity_report:
+    input:
+        full="results/{study}/runs.csv",
+        cheap=lambda w: FIDELITY[w.study].metrics_files(),
+    output:
+        csv="results/{study}/fidelity/fidelity.csv",
+        png="results/{study}/fidelity/fidelity.png",
+        md="results/{study}/fidelity/fidelity.md",
+    params:
+        objective=lambda w: get_study(w).study["objective"],
+        period=lambda w: FIDELITY[w.study].period.id,
+        settings=lambda w: setting_rows(FIDELITY[w.study]),
+        threshold=lambda w: FIDELITY[w.study].threshold,
+        skipped=lambda w: list(FIDELITY[w.study].skipped),
+    log:
+        "logs/{study}/fidelity/report.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/fidelity.py"
+
+
+# `snakemake fidelity --config study=NAME`: the fidelity study of each selected study.
+rule fidelity:
+    input:
+        [path for name in FIDELITY for path in fidelity_outputs(name)],

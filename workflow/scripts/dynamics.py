@@ -1,0 +1,9 @@
+"""Adapter for rule dynamics: see tunelab.dynamics.dynamics_file."""
+
+from tunelab.dynamics import dynamics_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    i = snakemake.input  # noqa: F821
+    dynamics_file(list(i.curves), list(i.metrics), i.trials, snakemake.output.md,  # noqa: F821
+                  snakemake.output.png, snakemake.wildcards.study)  # noqa: F821

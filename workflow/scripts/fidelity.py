@@ -1,0 +1,10 @@
+"""Adapter for rule fidelity_report: see tunelab.fidelity.fidelity_file."""
+
+from tunelab.fidelity import fidelity_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    p, o = snakemake.params, snakemake.output  # noqa: F821
+    fidelity_file(snakemake.input.full, list(snakemake.input.cheap), o.csv, o.png, o.md,  # noqa: F821
+                  snakemake.wildcards.study, p.objective, p.period, p.settings, p.threshold,  # noqa: F821
+                  p.skipped)
