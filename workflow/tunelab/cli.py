@@ -41,6 +41,7 @@ def cmd_status(args) -> int:
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
     if runs.empty:
+        _print_baselines(study_dir, args.objective)
         return 0
     trials = summarise(runs, args.objective)
     board = leaderboard(trials, args.top)
@@ -48,7 +49,18 @@ def cmd_status(args) -> int:
     varying = [c for c in hyperparameter_columns(runs) if runs[c].nunique() > 1]
     with pd.option_context("display.width", 160, "display.max_columns", 30):
         print(board[cols + varying].to_string(float_format=lambda v: f"{v:.4g}"))
+    _print_baselines(study_dir, args.objective)
     return 0
+
+
+def _print_baselines(study_dir: Path, objective: str) -> None:
+    """The simple baselines on the same periods (baselines.csv), to read the leaderboard against."""
+    from tunelab.naive import baseline_lines, read_baselines
+
+    frame = read_baselines(study_dir / "baselines.csv")
+    if frame is not None and len(frame):
+        print(f"simple baselines ({objective}, mean over the same periods):")
+        print("\n".join(baseline_lines(frame, objective)))
 
 
 def _planned_blocks(name: str, study_dir: Path) -> tuple[list[Path], int] | None:
@@ -88,7 +100,8 @@ def cmd_plan(args) -> int:
     from tunelab.workflow import USER_ERRORS, load_studies
 
     try:
-        sp = next(iter(load_studies({"study": args.study, "month": args.month}).values()))
+        sp = next(iter(load_studies({"study": args.study, "month": args.month,
+                                     "fast": args.fast}).values()))
     except USER_ERRORS as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
@@ -119,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = sub.add_parser("plan", help="show the periods and size of a study's plan")
     plan.add_argument("study")
     plan.add_argument("--month", help="rotation month YYYY-MM (default: current)")
+    plan.add_argument("--fast", action="store_true", default=None,
+                      help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
     args = parser.parse_args(argv)
     return args.func(args)

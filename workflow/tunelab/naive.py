@@ -141,7 +141,7 @@ def baseline_summary(baselines, objective: str = "valid_mse"):
     """One row per baseline over all periods: baseline, objective_mean, period_std, worst_period.
 
     `baselines` is a DataFrame or a path to baselines.csv. The columns match the leaderboard's, so a
-    report can put the rows under it; worst_period and period_std are given for valid_mse only.
+    report can put the rows under it.
     """
     import pandas as pd
 
@@ -151,10 +151,13 @@ def baseline_summary(baselines, objective: str = "valid_mse"):
         return pd.DataFrame(columns=["baseline", "objective_mean", "period_std", "worst_period"])
     rows = frame[frame["period"] == "all"].copy()
     rows["objective_mean"] = rows[objective]
-    if objective != "valid_mse":
-        per = frame[frame["period"] != "all"].groupby("baseline")[objective]
+    per = frame[frame["period"] != "all"].groupby("baseline")[objective]
+    if len(frame[frame["period"] != "all"]):  # spread and worst period of this objective
         rows["period_std"] = rows["baseline"].map(per.std().fillna(0.0))
         rows["worst_period"] = rows["baseline"].map(per.max())
+    for col in ("period_std", "worst_period"):
+        if col not in rows:
+            rows[col] = np.nan
     order = {name: i for i, name in enumerate(BASELINES)}
     rows = rows.sort_values("baseline", key=lambda s: s.map(order))
     return rows[["baseline", "objective_mean", "period_std", "worst_period"]].reset_index(drop=True)
