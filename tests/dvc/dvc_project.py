@@ -29,7 +29,9 @@ ENV["TUNELAB_MONTH"] = MONTH
 
 
 def tiny_study() -> dict:
-    """2 periods x (hidden_size 8, 16) x (learning_rate 1e-3, 1e-2) on a grid, 2 seeds in one job."""
+    """2 periods x (hidden_size 8, 16) x (learning_rate 1e-3, 1e-2) on a grid, 2 seeds in one job:
+    8 training jobs. The baseline is one of the trials and no confirmation seeds are trained, so the
+    analysis adds no training job."""
     return {
         "question": "Does a wider MLP help on the synthetic series?",
         "dataset": {"name": "synth", "path": "data/raw/synth.csv", "time": "timestamp", "target": "load",
@@ -46,6 +48,8 @@ def tiny_study() -> dict:
         "search": {"algorithm": "grid", "budget": 4},
         "seeds": 2,
         "seeds_per_job": 2,
+        "baseline": {"hidden_size": 8, "learning_rate": 1.0e-3},
+        "confirm_seeds": 0,
     }
 
 
@@ -148,26 +152,17 @@ def run_files(project: Path, name: str = "metrics.json") -> dict[str, tuple[int,
             for p in sorted(runs.glob(f"*/*/*/{name}"))}
 
 
-def job_counts(output: str) -> dict[str, int]:
-    """Snakemake's 'Job stats' tables in `output`, summed over every Snakemake run, as {rule: count}."""
-    counts: dict[str, int] = {}
-    in_table = False
+def trained(output: str) -> list[str]:
+    """The training jobs Snakemake ran, from its log: "period/trial/block" of each `rule train` job."""
+    jobs, in_train = [], False
     for line in output.splitlines():
-        if line.startswith("Job stats:"):
-            in_table = True
-            continue
-        if in_table:
-            parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit():
-                if parts[0] == "total":
-                    in_table = False
-                else:
-                    counts[parts[0]] = counts.get(parts[0], 0) + int(parts[1])
-    return counts
-
-
-def plan_trials(project: Path) -> pd.DataFrame:
-    return pd.read_csv(project / "results" / STUDY / "plan.csv")
+        if line.strip() in ("rule train:", "localrule train:"):
+            in_train = True
+        elif in_train and line.strip().startswith("output:"):
+            metrics = line.split("output:", 1)[1].split(",")[0].strip()
+            jobs.append(metrics.split("/runs/", 1)[1].rsplit("/", 1)[0])
+            in_train = False
+    return jobs
 
 
 def read_json(path: Path):

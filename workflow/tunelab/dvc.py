@@ -7,8 +7,9 @@ dvc.yaml wraps the Snakemake DAG in a few coarse stages (see its header). This m
   in a new month and skips it in the same month.
 - `report` (stage `report`) exports what DVC versions beside the study's results: the checkpoints
   of the selected trials (best trial per scientific value, and the candidate and baseline once the
-  analysis names them) under models/<study>/, and small tables for `dvc metrics` and `dvc plots`
-  under reports/<study>/ (training curves of the selected trials, axis data, headline numbers).
+  analysis names them) under models/<study>/, and small files for `dvc metrics` and `dvc plots`
+  under reports/<study>/ (the study's summary.json, training curves of the selected trials, axis
+  data), kept in git so that `dvc metrics diff` and `dvc plots diff` work without a pull.
 - `touch` (a command, after `dvc pull` or `dvc checkout`): DVC gives restored files fresh mtimes in
   no particular order, and Snakemake would then re-train runs whose results are up to date. When
   `dvc status` shows the workspace matches dvc.lock, `snakemake --touch --forceall` puts the mtimes
@@ -83,6 +84,11 @@ def _finite(x) -> bool:
         return False
 
 
+def _label(group) -> str:
+    """A trial's group; pandas reads the empty group (no scientific hyperparameter) as NaN."""
+    return group if isinstance(group, str) else ""
+
+
 def _trial_ref(value) -> str | None:
     """A trial named by the analysis: a trial id, or a dict holding one under `trial`."""
     if isinstance(value, str) and value.startswith("t"):
@@ -97,12 +103,12 @@ def select_models(trials, summary: Mapping | None = None) -> list[dict]:
 
     `trials` is trials.csv as a DataFrame (its period == "all" rows rank trials). The best feasible
     trial of each group (scientific value) is selected; `summary` (summary.json of the analysis, when
-    there is one) adds its `candidate` and `baseline` trials. A trial chosen twice is listed once,
-    with every role it plays.
+    there is one) adds its candidate and baseline trials (`candidate_trial`, `baseline_trial`). A
+    trial chosen twice is listed once, with every role it plays.
     """
     overall = trials[trials["period"].astype(str) == "all"]
     scored = overall[[_finite(v) for v in overall["objective_mean"]]]
-    scored = scored.assign(group=scored["group"].fillna("").astype(str))
+    scored = scored.assign(group=scored["group"].map(_label))
     rows = {row["trial"]: row for _, row in overall.iterrows()}
     chosen: dict[str, dict] = {}
 
@@ -112,7 +118,7 @@ def select_models(trials, summary: Mapping | None = None) -> list[dict]:
             chosen[trial] = {
                 "trial": trial,
                 "roles": [],
-                "group": "" if row is None or not isinstance(row["group"], str) else row["group"],
+                "group": "" if row is None else _label(row["group"]),
                 "objective_mean": _number(row, "objective_mean"),
                 "objective_std": _number(row, "objective_std"),
                 "period_std": _number(row, "period_std"),
@@ -123,8 +129,9 @@ def select_models(trials, summary: Mapping | None = None) -> list[dict]:
     best = scored.sort_values(["objective_mean", "trial"], kind="stable").drop_duplicates("group")
     for _, row in sorted(best.iterrows(), key=lambda item: group_key(item[1]["group"])):
         add(row["trial"], "best")
-    for role in ("candidate", "baseline"):
-        trial = _trial_ref((summary or {}).get(role))
+    for role in ("candidate", "baseline"):  # summary.json: candidate_trial, baseline_trial
+        summary = summary or {}
+        trial = _trial_ref(summary.get(f"{role}_trial")) or _trial_ref(summary.get(role))
         if trial:
             add(trial, role)
     for entry in chosen.values():
@@ -213,7 +220,7 @@ def axis_rows(trials, scaling: Mapping[str, str]) -> list[dict]:
     Infeasible trials keep a row with status "infeasible", drawn at the worst feasible objective.
     """
     overall = trials[trials["period"].astype(str) == "all"]
-    overall = overall.assign(group=overall["group"].fillna("").astype(str))
+    overall = overall.assign(group=overall["group"].map(_label))
     overall = overall.iloc[sorted(range(len(overall)), key=lambda i: group_key(overall["group"].iloc[i]))]
     known = set(_BASE_TRIAL_COLUMNS)
     feasible = [float(v) for v in overall["objective_mean"] if _finite(v)]
@@ -244,19 +251,16 @@ _BASE_TRIAL_COLUMNS = ["trial", "group", "period", "seeds", "feasible", "objecti
 
 
 def headline(trials, selected: list[dict], header: dict) -> dict:
-    """The numbers `dvc metrics show/diff` print: the best trial, and the best per scientific value."""
+    """Headline numbers from trials.csv alone, named as in the analysis's summary.json: what
+    `dvc metrics` shows for a study whose Snakemake run wrote no summary.json."""
     overall = trials[trials["period"].astype(str) == "all"]
     scored = [e for e in selected if "best" in e["roles"] and e["objective_mean"] is not None]
     metrics = {"month": header["month"], "objective": header["objective"], "trials": int(len(overall)),
                "feasible_trials": int(sum(_finite(v) for v in overall["objective_mean"]))}
     if scored:
         top = min(scored, key=lambda e: e["objective_mean"])
-        metrics["best"] = {"trial": top["trial"], "group": top["group"],
-                           "objective": top["objective_mean"], "retrain_std": top["objective_std"],
-                           "period_std": top["period_std"]}
-    groups = {e["group"]: e["objective_mean"] for e in scored if e["group"]}
-    if groups:
-        metrics["best_per_group"] = groups
+        metrics.update(best_trial=top["trial"], best_group=top["group"], best_objective=top["objective_mean"],
+                       best_retrain_std=top["objective_std"], best_period_std=top["period_std"])
     return metrics
 
 
@@ -277,7 +281,9 @@ def report(study_path: str | Path, results: str | Path, models: str | Path, repo
     write_csv(reports / "curves.csv", curves, CURVE_COLUMNS)
     scaling = {name: hp.scaling for name, hp in study.space.items()}
     write_csv(reports / "axis.csv", axis_rows(trials, scaling), AXIS_COLUMNS)
-    write_json(reports / "metrics.json", headline(trials, selected, header))
+    # summary.json in git beside the plot tables: `dvc metrics diff` then needs no cache or pull
+    numbers = summary if summary is not None else headline(trials, selected, header)
+    write_json(reports / "summary.json", numbers)
     return manifest
 
 
