@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import fmt, is_numeric, overall, read_table, unit_position
+from tunelab.analysis.tables import fmt, is_numeric, natural_key, overall, read_table, unit_position
 from tunelab.space import round_sig
 
 EDGE = 0.1  # a best value within 10% of a range's width (in its scaling) of an edge is "near" it
@@ -28,14 +28,16 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
     info = context["space"][name]
     rows = overall(trials)
     rows = rows[rows[name].notna()] if name in rows.columns else rows.iloc[:0]
-    numeric = is_numeric(info)
+    numeric = info["kind"] in ("continuous", "integer")
     if numeric:
         x = rows[name].astype(float).to_numpy()
         ticks = None
-    else:  # categorical: one position per feasible point, in the order the study lists them
-        points = [str(p) for p in info["points"]]
-        x = np.array([points.index(str(v)) for v in rows[name]], float)
-        ticks = points
+    else:  # feasible points: one position each (sorted if numeric), the groups side by side
+        points = sorted(info["points"]) if is_numeric(info) else list(info["points"])
+        labels = [fmt(p) for p in points]
+        x = _spread(np.array([labels.index(fmt(v)) for v in rows[name]], float),
+                    rows["group"].tolist())
+        ticks = labels
     y = rows["objective_mean"].to_numpy(float)
     err = rows["objective_std"].fillna(0.0).to_numpy(float)
     feasible = np.isfinite(y)
@@ -49,6 +51,22 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
         "range": (info["low"], info["high"]) if info["kind"] in ("continuous", "integer") else None,
         "ylim": (low, high), "clipped": feasible & (y > high),
     }
+
+
+def _spread(x: np.ndarray, groups: list[str], width: float = 0.4) -> np.ndarray:
+    """Trials that share a feasible point side by side (groups in their own lanes), so their error
+    bars do not hide each other."""
+    out = x.copy()
+    cells: dict = {}
+    for i, key in enumerate(zip(x, groups, strict=True)):
+        cells.setdefault(key, []).append(i)
+    for (pos, group), members in cells.items():
+        lanes = sorted({g for p, g in cells if p == pos}, key=natural_key)
+        lane_width = width / len(lanes)
+        lane = pos - width / 2 + lanes.index(group) * lane_width
+        for k, i in enumerate(members):
+            out[i] = lane + lane_width * (k + 0.5) / len(members)
+    return out
 
 
 def _ylim(y: np.ndarray, err: np.ndarray) -> tuple[float, float]:
@@ -153,7 +171,7 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
             if sel.any():
                 ax.errorbar(x[sel], y[sel], yerr=err[sel], fmt="o", ms=5, color=color, alpha=0.85,
                             elinewidth=1, capsize=2, label=group_label(group) if len(colors) > 1
-                            else "trial (mean over periods ± retrain std)")
+                            else "trial (± retrain std)")
         top = high - 0.03 * (high - low)
         if info["clipped"].any():
             ax.plot(x[info["clipped"]], np.full(info["clipped"].sum(), top), "^", color="0.4",
@@ -177,10 +195,11 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
             ax.set_xlim(-0.5, len(info["ticks"]) - 0.5)
         ax.set_ylim(low, high)
         ax.set_xlabel(f"{info['name']} ({info['role']}" + (", log scale)" if info["log_x"] else ")"))
-        ax.set_ylabel(f"{info['objective']} (lower is better)")
+        ax.set_ylabel(f"{info['objective']}, mean over periods (lower is better)")
         ax.set_title(f"Axis plot: {info['name']}  ({int(ok.sum())} feasible, "
                      f"{int((~ok).sum())} infeasible trials)")
-        ax.legend(loc="best")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
 def axis_file(trials_csv: str, context: dict, name: str, output: str) -> dict:

@@ -77,8 +77,9 @@ def run_features(curves: pd.DataFrame, planned: dict[str, int] | None = None) ->
 
     best_epoch, epochs_run, planned; overfit_rise (validation at the end vs its best, relative),
     train_drop (training loss fall after the best epoch, relative); late_noise (residual std of the
-    last third of the validation curve around its linear trend, relative); late_gain (validation
-    gain over the last quarter, relative); reach (first epoch within 1% of the best).
+    last third of the validation curve around its linear trend, relative); late_gain (the fall of
+    the validation loss's linear trend over the last quarter, relative); reach (first epoch within
+    1% of the best).
     """
     rows = []
     for (period, trial, seed), g in curves.groupby(["period", "trial", "seed"], sort=True):
@@ -99,11 +100,15 @@ def run_features(curves: pd.DataFrame, planned: dict[str, int] | None = None) ->
             t = np.arange(len(third))
             resid = third - np.polyval(np.polyfit(t, third, 1), t)
             noise = float(np.std(resid, ddof=2) / np.mean(third))
-        quarter = valid[max(n - max(math.ceil(n / 4), 1) - 1, 0)]
+        quarter = valid[-max(math.ceil(n / 4), 3):]
+        gain = 0.0
+        if len(quarter) >= 3 and np.isfinite(quarter).all():  # the trend, not one lucky epoch
+            slope = np.polyfit(np.arange(len(quarter)), quarter, 1)[0]
+            gain = float(-slope * (len(quarter) - 1) / np.mean(quarter))
         rows.append({
             "period": period, "trial": trial, "seed": seed, "epochs_run": n, "planned": plan,
             "best_epoch": b + 1, "overfit_rise": float(rise), "train_drop": float(drop),
-            "late_noise": noise, "late_gain": float((quarter - best) / best),
+            "late_noise": noise, "late_gain": gain,
             "reach": int(np.argmax(valid <= best * 1.01)) + 1,
         })
     return pd.DataFrame(rows)

@@ -38,33 +38,43 @@ def buckets(values: pd.Series, info: dict, count: int = BUCKETS) -> tuple[pd.Ser
 
 
 def _get_isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
-    """The data of one isolation plot: per value (or bucket), its best trial and the others."""
+    """The data of one isolation plot: per value (or bucket), its best trial and the others,
+    over the periods (mean) and on each period."""
     info = context["space"][name]
     rows = overall(trials)
     rows = rows[rows[name].notna()] if name in rows.columns else rows.iloc[:0]
     label, order = buckets(rows[name], info)
     periods = sorted(per_period(trials)["period"].unique())
-    by_period = per_period(trials).pivot(index="trial", columns="period", values="objective_mean")
+    cells = per_period(trials).set_index(["trial", "period"])
     values = []
     for lab in order:
         members = rows[label == lab]
         feasible = members.dropna(subset=["objective_mean"])
         entry = {"label": lab, "trials": len(members), "feasible": len(feasible),
-                 "others": feasible["objective_mean"].to_numpy(float), "best": None}
+                 "others": feasible["objective_mean"].to_numpy(float), "best": None,
+                 "others_per_period": {p: np.array([cells.at[(t, p), "objective_mean"]
+                                                    for t in feasible["trial"] if (t, p) in cells.index])
+                                       for p in periods}}
         if len(feasible):
             best = feasible.sort_values(["objective_mean", "trial"], kind="stable").iloc[0]
             entry.update(
                 best=best["trial"], mean=float(best["objective_mean"]),
                 std=float(best["objective_std"]) if pd.notna(best["objective_std"]) else 0.0,
-                per_period={p: float(by_period.at[best["trial"], p]) for p in periods
-                            if best["trial"] in by_period.index and pd.notna(by_period.at[best["trial"], p])},
+                per_period={p: (float(cells.at[(best["trial"], p), "objective_mean"]),
+                                float(np.nan_to_num(cells.at[(best["trial"], p), "objective_std"])))
+                            for p in periods if (best["trial"], p) in cells.index},
                 nuisance={n: best[n] for n in context["nuisance"] if n in best and pd.notna(best[n])},
             )
         values.append(entry)
     scored = [v for v in values if v["best"] is not None]
     winner = min(range(len(values)), key=lambda i: values[i].get("mean", math.inf)) if scored else None
+    period_winner = {}
+    for p in periods:
+        on_p = [(v["per_period"][p][0], i) for i, v in enumerate(values)
+                if v["best"] and p in v["per_period"]]
+        period_winner[p] = min(on_p)[1] if on_p else None
     return {"name": name, "objective": context["objective"], "values": values, "periods": periods,
-            "winner": winner, "nuisance": list(context["nuisance"]),
+            "winner": winner, "period_winner": period_winner, "nuisance": list(context["nuisance"]),
             "bucketed": info["kind"] == "continuous" and len(order) < rows[name].nunique()}
 
 
@@ -87,51 +97,60 @@ def describe_isolation(info: dict) -> str:
     return text + "."
 
 
+MAX_PERIOD_PANELS = 4
+
+
 def plot_isolation(info: dict, path) -> None:
-    from tunelab.analysis.plotting import COLORS, figure, short
+    """Left: the mean over periods; then one panel per period (the first few), each with its own
+    y-axis: periods differ in level, and the question is whether the order holds on each."""
+    from tunelab.analysis.plotting import figure, short
 
     values = info["values"]
-    with figure(path, figsize=(max(4.8, 1.3 * len(values) + 2.6), 4.0)) as fig:
-        ax = fig.add_subplot()
-        rng = np.random.default_rng(0)
-        for i, v in enumerate(values):
-            if len(v["others"]):
-                jitter = rng.uniform(-0.12, 0.12, len(v["others"]))
-                ax.plot(i + jitter, v["others"], "o", color="0.7", ms=4, zorder=1,
-                        label="other trials" if i == 0 else None)
-        period_marks = "v^s<>pD"
-        for k, period in enumerate(info["periods"][:7]):
-            xs = [i + 0.22 for i, v in enumerate(values) if v["best"] and period in v["per_period"]]
-            ys = [v["per_period"][period] for v in values if v["best"] and period in v["per_period"]]
-            ax.plot(xs, ys, period_marks[k], color=COLORS[(k + 2) % len(COLORS)], ms=4,
-                    alpha=0.8, label=f"best, period {period}")
-        best_x = [i for i, v in enumerate(values) if v["best"]]
-        ax.errorbar(best_x, [values[i]["mean"] for i in best_x],
-                    yerr=[values[i]["std"] for i in best_x], fmt="D", color="black", ms=7,
-                    capsize=4, zorder=4, label="best trial: mean ± retrain std")
-        for i in best_x:
-            ax.annotate(short(values[i]["best"]), (i, values[i]["mean"]), xytext=(-14, 0),
-                        textcoords="offset points", ha="right", va="center", fontsize=7)
-        if info["winner"] is not None:
-            w = info["winner"]
-            ax.plot(w, values[w]["mean"], "*", color="gold", mec="black", ms=15, zorder=5)
-        ax.set_xticks(range(len(values)), [v["label"] for v in values])
-        ax.set_xlim(-0.6, len(values) - 0.4)
-        shown = [v["mean"] - v["std"] for v in values if v["best"]]
-        shown += [x for v in values if v["best"] for x in v["per_period"].values()]
-        if shown:  # keep the bests readable even if some nuisance draws were far off
-            tops = [v["mean"] + v["std"] for v in values if v["best"]]
-            tops += [x for v in values if v["best"] for x in v["per_period"].values()]
-            lo, hi = min(shown), max(tops)
-            span = max(hi - lo, 1e-9)
-            others = np.concatenate([v["others"] for v in values]) if values else np.array([])
-            hi = max(hi, float(np.quantile(others, 0.75))) if len(others) else hi
-            ax.set_ylim(lo - 0.15 * span, hi + 0.15 * span)
+    periods = info["periods"][:MAX_PERIOD_PANELS]
+    panels = 1 + len(periods)
+    width = max(1.1 * len(values) + 1.2, 2.6)
+    with figure(path, figsize=(width * panels + 0.8, 3.8)) as fig:
+        axes = fig.subplots(1, panels, squeeze=False)[0]
+        _panel(axes[0], [(v.get("mean"), v.get("std"), v["others"]) if v["best"] else None
+                         for v in values], values, info["winner"], short, "mean over periods")
+        for ax, period in zip(axes[1:], periods, strict=True):
+            cells = [(*v["per_period"][period], v["others_per_period"][period])
+                     if v["best"] and period in v["per_period"] else None for v in values]
+            _panel(ax, cells, values, info["period_winner"].get(period), None, period)
+        axes[0].set_ylabel(f"{info['objective']} (lower is better)")
         nuisance = ", ".join(info["nuisance"]) or "nothing"
-        ax.set_xlabel(info["name"] + (" (bucketed)" if info["bucketed"] else ""))
-        ax.set_ylabel(f"{info['objective']} (lower is better)")
-        ax.set_title(f"Isolation plot: {info['name']}\n(best over {nuisance})")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        fig.suptitle(f"Isolation plot: {info['name']}" + (" (bucketed)" if info["bucketed"] else "")
+                     + f", best trial per value over {nuisance}; black: mean ± retrain std, "
+                     "grey: the other trials, star: best value", fontsize=9)
+        fig.tight_layout()
+
+
+def _panel(ax, cells, values, winner, short, title) -> None:
+    rng = np.random.default_rng(0)
+    tops, lows = [], []
+    for i, cell in enumerate(cells):
+        if cell is None:
+            continue
+        mean, std, others = cell
+        others = others[np.isfinite(others)]
+        ax.plot(i + rng.uniform(-0.15, 0.15, len(others)), others, "o", color="0.72", ms=4, zorder=1)
+        ax.errorbar(i, mean, yerr=std, fmt="D", color="black", ms=6, capsize=4, zorder=3)
+        if short is not None:
+            ax.annotate(short(values[i]["best"]), (i, mean), xytext=(9, 0), textcoords="offset points",
+                        va="center", fontsize=7)
+        lows.append(mean - std)
+        tops.append(mean + std)
+        if len(others):
+            tops.append(float(np.quantile(others, 0.75)))
+    if winner is not None and cells[winner] is not None:
+        ax.plot(winner, cells[winner][0], "*", color="gold", mec="black", ms=14, zorder=4)
+    if lows:  # the bests readable even when some nuisance draws were far off
+        lo, hi = min(lows), max(tops)
+        span = max(hi - lo, 1e-9)
+        ax.set_ylim(lo - 0.12 * span, hi + 0.12 * span)
+    ax.set_xticks(range(len(values)), [v["label"] for v in values])
+    ax.set_xlim(-0.6, len(values) - 0.4)
+    ax.set_title(title)
 
 
 def isolation_file(trials_csv: str, context: dict, name: str, output: str) -> dict:

@@ -1,0 +1,98 @@
+"""Training-curve tables and plots, and the periods plot."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from tunelab.analysis.curves import (
+    _get_best_curves_info,
+    _get_curves_info,
+    collect_curves_file,
+    curves_plot_file,
+    mean_curves,
+)
+from tunelab.analysis.timeline import _get_periods_info, plot_periods
+
+from .analysis_data import PERIODS, context, curves_frame, tables, tid, trial
+
+
+def test_collect_reads_period_and_trial_from_the_block_path(tmp_path):
+    paths = []
+    for period, trial_id in (("v2020-03", tid(1)), ("v2020-06", tid(2))):
+        block = tmp_path / "results/s/runs" / period / trial_id / "s0-1"
+        block.mkdir(parents=True)
+        pd.DataFrame({"seed": [0, 0, 1], "epoch": [1, 2, 1], "train_loss": [1.0, 0.5, 0.9],
+                      "valid_loss": [1.1, 0.7, 1.0]}).to_csv(block / "curves.csv", index=False)
+        paths.append(str(block / "curves.csv"))
+    table = collect_curves_file(paths, str(tmp_path / "curves.parquet"))
+    again = pd.read_parquet(tmp_path / "curves.parquet")
+    assert len(table) == len(again) == 6
+    pairs = set(zip(again["period"], again["trial"], strict=True))
+    assert pairs == {("v2020-03", tid(1)), ("v2020-06", tid(2))}
+    means = mean_curves(again)
+    first = means[(means["trial"] == tid(1)) & (means["epoch"] == 1)]
+    assert first["valid_loss"].item() == pytest.approx(1.05)
+
+
+def test_curves_info_highlights_the_best_trials_and_clips_outliers():
+    ranks = [trial(i, 0.4 + 0.01 * i) for i in range(6)]
+    _, trials = tables(ranks)
+    curves = curves_frame({tid(i): "healthy" for i in range(6)})
+    curves.loc[(curves["trial"] == tid(5)) & (curves["epoch"] == 1), "valid_loss"] = 1e6  # a blow-up
+    info = _get_curves_info(curves, trials, highlight=3)
+    assert info["highlight"] == [tid(0), tid(1), tid(2)]
+    assert info["periods"] == list(PERIODS) and info["trials"] == 6
+    assert len(info["lines"][PERIODS[0]]) == 6
+    low, high, _ = info["ylim"]["valid"]
+    assert high < 1e6  # the blow-up does not flatten everything else
+    assert 0 < info["alpha"] <= 0.7
+
+
+def test_many_periods_show_the_first_few():
+    periods = tuple(f"v2020-{m:02d}" for m in range(1, 8))
+    _, trials = tables([trial(1, 0.5)], periods=periods)
+    info = _get_curves_info(curves_frame({tid(1): "healthy"}, periods=periods), trials, max_periods=4)
+    assert info["periods"] == list(periods[:4]) and info["all_periods"] == list(periods)
+
+
+def test_best_curves_are_the_best_trial_of_each_group(search_tables):
+    _, trials = search_tables
+    curves = curves_frame({tid(i): "healthy" for i in range(6)})
+    curves["valid_loss"] += 0.01 * curves["seed"]  # seeds 0, 1, 2 apart: a band of 0.02
+    info = _get_best_curves_info(curves, trials)
+    assert {(e["group"], e["trial"]) for e in info["best"]} == {("hidden_size=64", tid(2)),
+                                                              ("hidden_size=16", tid(1))}
+    band = info["best"][0]["periods"][PERIODS[0]]
+    assert band["valid_max"] - band["valid_min"] == pytest.approx(np.full(20, 0.02))
+    assert band["valid"] - band["valid_min"] == pytest.approx(np.full(20, 0.01))
+
+
+def test_curve_plots_are_written(tmp_path, search_tables):
+    _, trials = search_tables
+    trials.to_csv(tmp_path / "trials.csv", index=False)
+    curves_frame({tid(i): s for i, s in enumerate(["healthy", "overfit", "noisy", "saturated",
+                                                   "still_improving", "healthy"])}
+                 ).to_parquet(tmp_path / "curves.parquet")
+    curves_plot_file(str(tmp_path / "curves.parquet"), str(tmp_path / "trials.csv"),
+                     str(tmp_path / "all.png"), str(tmp_path / "best.png"))
+    assert (tmp_path / "all.png").stat().st_size > 1000 and (tmp_path / "best.png").stat().st_size > 1000
+
+
+def test_periods_info_and_plot(tmp_path, search_tables):
+    _, trials = search_tables
+    periods = pd.DataFrame({
+        "period": list(PERIODS), "month": ["2026-11"] * 2,
+        "train_start": ["2019-12-01T00:00:00", "2020-03-01T00:00:00"],
+        "train_end": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+        "valid_start": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+        "valid_end": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
+        "test_start": ["2020-04-01T00:00:00", ""], "test_end": ["2020-05-01T00:00:00", ""]})
+    info = _get_periods_info(periods, trials, None, context())
+    assert info["best"] == tid(2)
+    assert info["best_scores"] == pytest.approx({PERIODS[0]: 0.45, PERIODS[1]: 0.45})
+    assert len(info["scores"][PERIODS[0]]) == 5  # the diverged trial has no score
+    assert info["windows"][1]["test"] is None
+    assert info["windows"][0]["valid"] == (pd.Timestamp("2020-03-01"), pd.Timestamp("2020-04-01"))
+    monthly = pd.DataFrame({"month": pd.date_range("2019-12-01", periods=8, freq="MS"),
+                            "mean": np.arange(8.0), "target": "load"})
+    plot_periods({**info, "monthly": monthly}, tmp_path / "periods.png")
+    assert (tmp_path / "periods.png").stat().st_size > 1000

@@ -1,0 +1,209 @@
+"""Adopt or reject on hand-made confirmation runs where the right verdict is known."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from tunelab.analysis.decision import (
+    changed_hyperparameters,
+    compare,
+    decide,
+    decide_file,
+    decision_markdown,
+    select_candidates,
+    welch,
+)
+
+from .analysis_data import PERIODS, context, runs_frame, tid, trial
+
+BASE, CAND = tid(100), tid(200)
+SEEDS = (3, 4, 5, 6, 7)  # confirmation seeds after the study's 0, 1, 2
+BASE_VALUES = {"learning_rate": 1.0e-3, "weight_decay": 0.0, "hidden_size": 64}
+CAND_VALUES = {"learning_rate": 3.0e-3, "weight_decay": 1.0e-4, "hidden_size": 64}
+
+
+def ctx(**overrides):
+    base = {"trial": BASE, "group": "hidden_size=64", "values": BASE_VALUES,
+            "source": "the study's baseline", "given": True}
+    return context(baseline=base, **overrides)
+
+
+def candidates(candidate=CAND, per_group=()):
+    return {"baseline": {"trial": BASE, "group": "hidden_size=64", "source": "the study's baseline"},
+            "candidate": None if candidate is None else
+            {"trial": candidate, "group": "hidden_size=64", "objective_mean": 0.4},
+            "per_group": list(per_group)}
+
+
+def confirm(base_mean, cand_mean, std=0.01, cand_std=None, rng=None, cand_values=CAND_VALUES, **kw):
+    """Confirmation runs of baseline and candidate on both periods (exact mean/std unless rng)."""
+    runs = runs_frame([trial(100, base_mean, std=std, **BASE_VALUES),
+                       trial(200, cand_mean, std=cand_std or std, **kw, **cand_values)],
+                      seeds=SEEDS, exact=rng is None, rng=rng or 0)
+    return runs, {BASE: BASE_VALUES, CAND: cand_values}
+
+
+def verdict(runs, values, context_=None, chosen=None, tests=None):
+    return decide(runs, chosen or candidates(), context_ or ctx(), values, tests)
+
+
+def test_welch_matches_scipy_one_sided():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(1.0, 0.1, 5), rng.normal(0.9, 0.2, 6)
+    result = welch(a, b)
+    reference = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
+    assert result["t"] == pytest.approx(reference.statistic)
+    assert result["p_better"] == pytest.approx(reference.pvalue)
+    assert result["gain"] == pytest.approx(a.mean() - b.mean())
+    assert welch(a[:1], b)["p_better"] == 1.0  # one seed: no variance, no evidence
+
+
+def test_clear_gain_on_every_period_is_adopted_and_test_windows_reported():
+    runs, values = confirm(0.50, 0.45)
+    tests = runs[["period", "trial", "seed"]].assign(test_mse=np.where(runs["trial"] == CAND, 0.6, 0.7))
+    d = verdict(runs, values, tests=tests)
+    assert d["verdict"] == "ADOPT"
+    assert [p["outcome"] for p in d["periods"]] == ["better", "better"]
+    assert d["mean_relative_gain"] == pytest.approx(0.10)
+    assert d["changed"] == ["learning_rate", "weight_decay"]
+    assert [(r["baseline_test"], r["candidate_test"]) for r in d["test"]] == [(0.7, 0.6)] * 2
+    text = decision_markdown(d, ctx())
+    assert "**Verdict: ADOPT.**" in text and "test_mse" in text and "of 2 periods" in text
+
+
+def test_winning_on_one_period_and_losing_on_another_is_rejected_naming_the_period():
+    runs, values = confirm({PERIODS[0]: 0.50, PERIODS[1]: 0.50}, {PERIODS[0]: 0.40, PERIODS[1]: 0.55})
+    d = verdict(runs, values)
+    assert d["verdict"] == "REJECT"
+    assert [p["outcome"] for p in d["periods"]] == ["better", "worse"]
+    assert f"worse than the baseline on {PERIODS[1]}" in d["headline"]
+    assert d["mean_relative_gain"] > 0  # better on average, and still rejected
+    assert d["test"] is None
+
+
+def test_a_difference_within_seed_noise_is_inconclusive():
+    runs, values = confirm(0.500, 0.495, std=0.02)
+    d = verdict(runs, values)
+    assert d["verdict"] == "INCONCLUSIVE"
+    assert all(p["outcome"] == "within noise" for p in d["periods"])
+    assert "within seed noise" in d["headline"] and PERIODS[0] in d["headline"]
+
+
+def test_not_better_on_average_is_rejected():
+    runs, values = confirm(0.50, 0.505, std=0.02)
+    assert verdict(runs, values)["verdict"] == "REJECT"
+
+
+def test_a_small_gain_with_many_changes_is_not_worth_it():
+    # significant on both periods (std tiny) but 0.4% with 2 changes asks for 1%
+    runs, values = confirm(0.500, 0.498, std=0.0005)
+    d = verdict(runs, values)
+    assert d["verdict"] == "INCONCLUSIVE" and d["required_gain"] == pytest.approx(0.01)
+    assert "less than its 2 change(s) ask for" in d["headline"]
+    d = verdict(runs, values, ctx(decision={"alpha": 0.05, "min_gain": 0.001}))
+    assert d["verdict"] == "ADOPT"
+
+
+def test_without_confirmation_seeds_the_best_is_inconclusive():
+    runs, values = confirm(0.50, 0.40)
+    d = verdict(runs, values, ctx(confirm_seeds=0))
+    assert d["verdict"] == "INCONCLUSIVE" and "search's own seeds" in d["headline"]
+
+
+def test_a_candidate_that_diverged_in_confirmation_is_rejected():
+    runs, values = confirm(0.50, 0.40, infeasible=[(PERIODS[1], 6)])
+    d = verdict(runs, values)
+    assert d["verdict"] == "REJECT" and "diverged on 1 of its 10" in d["headline"]
+
+
+def test_no_feasible_candidate_is_rejected():
+    d = decide(pd.DataFrame(columns=["trial", "seed", "period", "status"]), candidates(None), ctx(), {})
+    assert d["verdict"] == "REJECT" and "nothing to adopt" in d["headline"]
+
+
+def test_the_baseline_itself_is_never_adopted():
+    runs, _ = confirm(0.50, 0.40)
+    runs = runs[runs["trial"] == BASE]
+    d = verdict(runs, {BASE: BASE_VALUES}, chosen=candidates(BASE))
+    assert d["verdict"] == "REJECT" and "baseline's own configuration" in d["headline"]
+    # the same values under another id (e.g. 64 written as 64.0) are the same configuration
+    same = {**BASE_VALUES, "hidden_size": 64.0}
+    runs, values = confirm(0.50, 0.40, cand_values=same)
+    assert verdict(runs, values)["verdict"] == "REJECT"
+
+
+def test_honesty_the_baseline_as_candidate_is_never_adopted_for_any_seed():
+    """The search's best is the baseline's own trial: its runs are shared, and for every seed of
+    the noise the verdict is REJECT."""
+    for rng in range(50):
+        runs = runs_frame([trial(100, 0.5, std=0.02, **BASE_VALUES)], seeds=SEEDS, exact=False, rng=rng)
+        assert verdict(runs, {BASE: BASE_VALUES}, chosen=candidates(BASE))["verdict"] == "REJECT"
+
+
+@pytest.mark.parametrize("periods", [PERIODS, PERIODS[:1]])
+def test_honesty_an_equivalent_candidate_is_adopted_at_most_at_the_test_level(periods):
+    """Another configuration with no real effect (same distribution, other seeds): a false ADOPT
+    needs a significant gain on every period, so its rate stays near alpha ** periods (0.25% for
+    two periods, 5% for one); most verdicts are REJECT (not better on average)."""
+    verdicts = []
+    for rng in range(400):
+        same = [trial(100, 0.5, std=0.02, **BASE_VALUES), trial(200, 0.5, std=0.02, **CAND_VALUES)]
+        runs = runs_frame(same, periods=periods, seeds=SEEDS, exact=False, rng=rng)
+        verdicts.append(verdict(runs, {BASE: BASE_VALUES, CAND: CAND_VALUES})["verdict"])
+    assert verdicts.count("ADOPT") / len(verdicts) <= (0.01 if len(periods) == 2 else 0.08)
+    assert verdicts.count("REJECT") > len(verdicts) / 3
+
+
+def test_compare_outcomes_and_a_baseline_that_diverged_everywhere():
+    rows = compare({"a": np.array([1.0, 1.1, 0.9]), "b": np.array([])},
+                   {"a": np.array([1.0, 1.1, 0.9]), "b": np.array([0.5, 0.6])}, alpha=0.05)
+    assert [r["outcome"] for r in rows] == ["within noise", "better"]
+    identical = compare({"a": np.array([1.0, 1.0])}, {"a": np.array([1.0, 1.0])}, 0.05)
+    assert identical[0]["outcome"] == "within noise" and identical[0]["p_better"] == 1.0
+
+
+def test_changed_hyperparameters_counts_presence_and_value():
+    assert changed_hyperparameters({"a": 1, "b": 2.0}, {"a": 1.0, "b": 2.5, "c": 3}) == ["b", "c"]
+    assert changed_hyperparameters({"opt": "adam"}, {"opt": "adam"}) == []
+
+
+def test_select_candidates_takes_the_best_overall_and_per_group(search_tables, ctx):
+    context_ = {**ctx, "baseline": {"trial": BASE, "group": "", "values": {}, "source": "built-in"}}
+    chosen = select_candidates(search_tables[1], context_)
+    assert chosen["candidate"]["trial"] == tid(2)
+    assert [(g["group"], g["trial"]) for g in chosen["per_group"]] == [("hidden_size=16", tid(1)),
+                                                                        ("hidden_size=64", tid(2))]
+    assert chosen["confirm"] == [BASE, tid(2), tid(1)]  # baseline first, no duplicates
+
+
+def test_the_question_compares_the_best_of_each_value():
+    runs = runs_frame([trial(1, 0.40, std=0.01, group="hidden_size=64"),
+                       trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 0.405}, std=0.01, group="hidden_size=16"),
+                       trial(100, 0.6, **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.45},
+                 {"group": "hidden_size=64", "trial": tid(1), "objective_mean": 0.40}]
+    chosen = {**candidates(tid(1), per_group)}
+    d = decide(runs, chosen, ctx(), {BASE: BASE_VALUES, tid(1): CAND_VALUES, tid(2): CAND_VALUES})
+    q = d["question"]
+    assert q["winner"] == "hidden_size=64" and not q["clear"]
+    assert f"within seed noise on {PERIODS[1]}" in q["answer"]
+
+
+def test_decide_file_reads_blocks(tmp_path):
+    import json
+
+    runs, values = confirm(0.50, 0.45)
+    paths = []
+    for (period, trial_id), g in runs.groupby(["period", "trial"]):
+        path = tmp_path / period / trial_id / "metrics.json"
+        path.parent.mkdir(parents=True)
+        cols = ["seed", "status", "reason", "valid_mse", "valid_mae"]
+        path.write_text(json.dumps({"study": "hand", "period": period, "trial": trial_id, "group": "",
+                                    "hyperparameters": values[trial_id],
+                                    "runs": g[cols].to_dict("records")}))
+        paths.append(str(path))
+    (tmp_path / "candidates.json").write_text(json.dumps(candidates()))
+    d = decide_file(paths, [], str(tmp_path / "candidates.json"), ctx(), str(tmp_path / "d.md"),
+                    str(tmp_path / "d.json"))
+    assert d["verdict"] == "ADOPT"
+    assert json.loads((tmp_path / "d.json").read_text())["verdict"] == "ADOPT"

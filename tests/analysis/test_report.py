@@ -1,0 +1,88 @@
+"""report.md and summary.json assembled from the other rules' outputs (hand-made study)."""
+
+import json
+
+import pandas as pd
+from tunelab.analysis.checklist import checklist_file
+from tunelab.analysis.decision import decide, decision_markdown
+from tunelab.analysis.report import plot_links, report_file
+from tunelab.analysis.tables import jsonable
+from tunelab.analysis.variance import variance_file
+from tunelab.io import write_text
+
+from .analysis_data import PERIODS, curves_frame, runs_frame, tid, trial
+
+
+def build(tmp_path, search_tables, ctx, verdict_runs):
+    runs, trials = search_tables
+    out = tmp_path / "results/hand"
+    out.mkdir(parents=True)
+    runs.to_csv(out / "runs.csv", index=False)
+    trials.to_csv(out / "trials.csv", index=False)
+    pd.DataFrame({"trial": trials["trial"].unique(), "repeats": "0"}).to_csv(out / "plan.csv", index=False)
+    pd.DataFrame({"period": list(PERIODS), "month": "2026-11",
+                  "train_start": ["2019-12-01T00:00:00", "2020-03-01T00:00:00"],
+                  "train_end": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+                  "valid_start": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+                  "valid_end": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
+                  "test_start": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
+                  "test_end": ["2020-05-01T00:00:00", "2020-08-01T00:00:00"]}).to_csv(out / "periods.csv",
+                                                                                       index=False)
+    variance_file(str(out / "trials.csv"), str(out / "plan.csv"), ctx, str(out / "variance.csv"),
+                  str(out / "variance.json"))
+    curves_frame({tid(i): "healthy" for i in range(6)}).to_parquet(out / "curves.parquet")
+    checklist_file(str(out / "trials.csv"), str(out / "runs.csv"), str(out / "curves.parquet"), ctx,
+                   str(out / "checklist.md"), str(out / "checklist.json"))
+    chosen = {"baseline": {"trial": tid(100), "group": "", "source": ctx["baseline"]["source"]},
+              "candidate": {"trial": tid(2), "group": "hidden_size=64", "objective_mean": 0.45},
+              "per_group": [{"group": "hidden_size=16", "trial": tid(1), "objective_mean": 0.52},
+                            {"group": "hidden_size=64", "trial": tid(2), "objective_mean": 0.45}]}
+    values = {tid(100): {"learning_rate": 1e-3}, tid(1): {"learning_rate": 3e-3},
+              tid(2): {"learning_rate": 3e-3, "hidden_size": 64}}
+    d = decide(verdict_runs, chosen, ctx, values, verdict_runs.assign(test_mse=0.5))
+    write_text(out / "decision.md", decision_markdown(d, ctx))
+    write_text(out / "decision.json", json.dumps(jsonable(d)))
+    plots = [str(out / "plots" / f) for f in ("periods.png", "curves.all.png", "curves.best.png",
+                                               "axis.learning_rate.png", "isolation.hidden_size.png")]
+    inputs = {k: str(out / f) for k, f in [
+        ("trials", "trials.csv"), ("runs", "runs.csv"), ("periods", "periods.csv"),
+        ("variance", "variance.json"), ("checklist", "checklist.md"),
+        ("checklist_json", "checklist.json"), ("decision", "decision.md"),
+        ("decision_json", "decision.json")]}
+    summary = report_file(inputs, plot_links(plots, str(out / "report.md")), ctx, str(out / "report.md"),
+                          str(out / "summary.json"))
+    return out, summary
+
+
+def test_report_and_summary_of_an_adopted_candidate(tmp_path, search_tables, ctx):
+    confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
+                          trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
+    out, summary = build(tmp_path, search_tables, ctx, confirm)
+    text = (out / "report.md").read_text()
+    for heading in ("# Study report: study", "## Periods", "## Leaderboard", "## Variance",
+                    "## Axis plots", "## Isolation plots", "## Training curves", "## Checklist",
+                    "## Decision", "### The study's question", "### Test windows"):
+        assert heading in text, heading
+    assert "> Is a wider MLP better?" in text and "**Verdict: ADOPT.**" in text
+    assert "![axis plot of learning_rate](plots/axis.learning_rate.png)" in text
+    assert "| 1 | t00000002 | hidden_size=64 | 0.45 |" in text
+    assert "infeasible" in text.split("## Leaderboard")[1].split("## Variance")[0]  # t4's rank
+    assert summary["verdict"] == "ADOPT" and summary["adopt"] == 1 and summary["verdict_code"] == 1
+    assert summary["best_trial"] == tid(2) and summary["best_objective"] == 0.45
+    assert summary["candidate_trial"] == tid(2) and summary["baseline_trial"] == tid(100)
+    assert abs(summary["relative_gain"] - 0.1 / 0.55) < 1e-9
+    assert summary["periods_better"] == 2 and summary["candidate_test"] == 0.5
+    assert summary["infeasible_runs"] == 6 and summary["runs"] == 36
+    assert summary["question_winner"] == "hidden_size=64"
+    assert json.loads((out / "summary.json").read_text()) == summary
+    numbers = [v for v in summary.values() if isinstance(v, int | float) and not isinstance(v, bool)]
+    assert len(numbers) >= 20  # `dvc metrics show` material
+
+
+def test_summary_of_a_rejected_candidate_has_no_test_numbers(tmp_path, search_tables, ctx):
+    confirm = runs_frame([trial(100, 0.40, std=0.01), trial(2, 0.45, std=0.01),
+                          trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
+    out, summary = build(tmp_path, search_tables, ctx, confirm)
+    assert summary["verdict"] == "REJECT" and summary["verdict_code"] == -1
+    assert summary["candidate_test"] is None and summary["periods_worse"] == 2
+    assert "Not evaluated" in (out / "report.md").read_text()
