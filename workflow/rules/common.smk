@@ -4,6 +4,7 @@ import sys
 
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
 from tunelab.workflow import confirm_files, curves_files
+from tunelab.workflow import threads_warnings, train_resources
 from tunelab.analysis.context import study_context
 from tunelab.sanity import sanity_targets
 
@@ -15,6 +16,9 @@ except USER_ERRORS as exc:
     sys.exit(1)
 
 DATASETS = datasets(STUDIES)
+if workflow.is_main_process:  # cluster jobs too get at most --cores threads
+    for warning in threads_warnings(STUDIES, workflow.global_resources.get("_cores").value):
+        print(warning, file=sys.stderr)
 
 
 wildcard_constraints:
@@ -38,6 +42,19 @@ def get_metrics(wildcards):
 
 def get_spec(wildcards):
     return spec_json(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
+
+
+def get_train_threads(wildcards):
+    return train_resources(get_study(wildcards).study)["cpus_per_task"]
+
+
+def get_train_resource(name):
+    """Resource `name` of a training job, from the study's `resources` (grows with the attempt)."""
+
+    def resource(wildcards, attempt):
+        return train_resources(get_study(wildcards).study, attempt)[name]
+
+    return resource
 
 
 def get_context(wildcards):

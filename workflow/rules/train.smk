@@ -15,8 +15,13 @@ rule train:
         spec=get_spec,
     log:
         "logs/{study}/runs/{period}/{trial}/{block}.log",
-    threads: 1
-    group:
+    threads: get_train_threads
+    resources:  # from the study's `resources` (profiles/slurm maps them to sbatch options)
+        mem_mb=get_train_resource("mem_mb"),
+        runtime=get_train_resource("runtime"),
+        gpu=get_train_resource("gpu"),
+        slurm_extra=get_train_resource("slurm_extra"),
+    group:  # bundled into one cluster submission per --group-components train=N (profiles/slurm)
         "train"
     conda:
         "../envs/tunelab.yaml"

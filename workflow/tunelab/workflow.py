@@ -96,3 +96,30 @@ def confirm_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") 
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     spec = job_spec(sp.study, sp.plan, period, trial, block)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+def train_resources(study: Study, attempt: int = 1) -> dict:
+    """Snakemake resources of one training job of `study` (its `resources` key, schema defaults
+    where it is silent). Memory and runtime grow with the attempt, so a retry after an
+    out-of-memory or time-limit kill asks for more. A job with `device: cuda` holds one `gpu`
+    token: `--resources gpu=N` on a workstation runs at most N at once, SLURM gets --gpus."""
+    res = study["resources"]
+    gpu = res.get("gpu", 1 if study["device"] == "cuda" else 0)
+    return {
+        "mem_mb": res["mem_mb"] * attempt,
+        "runtime": res["runtime"] * attempt,
+        "cpus_per_task": res["cpus_per_task"],
+        "gpu": gpu,
+        "slurm_extra": res["slurm_extra"],
+    }
+
+
+def threads_warnings(studies: dict[str, StudyPlan], cores: int | None) -> list[str]:
+    """Snakemake caps a job's threads at --cores, also for cluster jobs: say so when a study asks
+    for more CPUs per training job than that, instead of training silently on fewer threads."""
+    if not cores:
+        return []
+    return [f"tunelab: study {name!r} asks for resources.cpus_per_task="
+            f"{sp.study['resources']['cpus_per_task']} but --cores is {cores}: its training jobs "
+            f"get {cores} thread(s); pass --cores {sp.study['resources']['cpus_per_task']} or more"
+            for name, sp in studies.items() if sp.study["resources"]["cpus_per_task"] > cores]
