@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tunelab.gpu import cuda_device
 from tunelab.io import atomic_path, write_csv, write_json
 from tunelab.models import build_model
 from tunelab.windows import PeriodData, Split, load_prepared, period_data
@@ -223,6 +224,8 @@ def pick_device(requested: str) -> torch.device:
                            f"(torch {torch.__version__}, CUDA build: {torch.version.cuda})")
     if requested == "auto":
         requested = "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda":  # one GPU per job when several are visible (Snakemake picks none)
+        return cuda_device()
     return torch.device(requested)
 
 
