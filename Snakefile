@@ -20,3 +20,11 @@ rule all:
     input:
         final_outputs(),
     default_target: True
+
+
+# Bookkeeping that takes a second runs where Snakemake runs, not as a cluster job that would wait
+# in the queue for it (profiles/slurm); training and data preparation go to the cluster.
+localrules:
+    plan,
+    collect,
+    summarise,

@@ -1,0 +1,234 @@
+"""The tiny study on a real single-node SLURM cluster, through `--workflow-profile profiles/slurm`.
+
+What it must show (issue 5): the SLURM run gives the same runs.csv (train_time aside) and
+trials.csv as a local run of the same study, its training jobs go to SLURM as one grouped
+submission, and a training submission cancelled mid-study (`scancel`) is resubmitted (retries) so
+that the study still finishes with every run present and no output corrupt.
+
+The cluster comes from `.ci/slurm-up` (root and Debian/Ubuntu: it installs slurm-wlm and munge if
+needed). Where it cannot start, the module is skipped and says why; set TUNELAB_REQUIRE_SLURM=1
+(CI) to make that a failure instead. Snakemake ignores SIGTERM while a SLURM job pends, so runs
+are killed by process group on timeout, and every SLURM job submitted from a test's working
+directory is cancelled afterwards.
+
+Timing: the plugin notices a finished job 1, 12, 33, 64... s after its last reset (+10 s per
+idle poll), so each sequential submission costs ~12-33 s: prepare_dataset, then one `train` group
+(plan, collect and summarise are local rules). About 50 s per run here; a scancel adds one round.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import REPO, SNAKEFILE, snakemake, synthetic_frame, tiny_study, write_study
+
+pytestmark = pytest.mark.e2e
+
+PROFILE = REPO / "profiles" / "slurm"
+TARGETS = ("results/tiny/runs.csv", "results/tiny/trials.csv")
+RUN_TIMEOUT = 240  # seconds for one SLURM run of the tiny study (~50 s expected)
+OUTPUTS = ("metrics.json", "curves.csv", "test.json", "models.pt")
+SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+) \(log: \S*/slurm_logs/([^/\s]+)/")
+
+
+def _slurm_answers() -> bool:
+    try:
+        out = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and any(s.strip() in ("idle", "mix", "alloc")
+                                       for s in out.stdout.split())
+
+
+def _unavailable(reason: str):
+    if os.environ.get("TUNELAB_REQUIRE_SLURM") == "1":
+        pytest.fail(f"SLURM is required (TUNELAB_REQUIRE_SLURM=1) but unavailable: {reason}")
+    pytest.skip(f"no SLURM cluster: {reason}")
+
+
+@pytest.fixture(scope="module")
+def slurm() -> None:
+    """A running single-node cluster: started (and installed if need be) by .ci/slurm-up."""
+    if os.geteuid() != 0:
+        if not _slurm_answers():
+            _unavailable(".ci/slurm-up needs root to install and start SLURM, and no cluster answers "
+                         "sinfo")
+        return
+    try:
+        proc = subprocess.run(["bash", str(REPO / ".ci" / "slurm-up")], capture_output=True,
+                              text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        _unavailable(".ci/slurm-up did not finish in 600 s")
+    if proc.returncode != 0:
+        _unavailable(f".ci/slurm-up failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    if not _slurm_answers():
+        _unavailable("slurm-up succeeded but sinfo shows no usable node")
+
+
+def make_workdir(path: Path) -> Path:
+    (path / "data").mkdir(parents=True)
+    synthetic_frame().to_csv(path / "data" / "synth.csv", index=False)
+    write_study(path, "tiny", tiny_study())  # 2 periods x 2 trials x 2 seeds (one block), 3 epochs
+    return path
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> Path:
+    """The tiny study run locally (profiles/default): the reference."""
+    workdir = make_workdir(tmp_path_factory.mktemp("local"))
+    snakemake(workdir, *TARGETS)
+    return workdir
+
+
+def our_jobs(workdir: Path) -> list[dict]:
+    """SLURM jobs (any state squeue still shows) submitted from `workdir`."""
+    out = subprocess.run(["squeue", "-h", "--states=all", "-o", "%i|%T|%Z|%k"],
+                         capture_output=True, text=True, timeout=30).stdout
+    jobs = []
+    for line in out.splitlines():
+        jobid, state, wd, comment = (line.split("|") + ["", "", "", ""])[:4]
+        if Path(wd).resolve() == workdir.resolve():
+            jobs.append({"id": jobid, "state": state, "comment": comment})
+    return jobs
+
+
+def cancel_all(workdir: Path) -> None:
+    ids = [j["id"] for j in our_jobs(workdir) if j["state"] in ("PENDING", "RUNNING", "CONFIGURING")]
+    if ids:
+        subprocess.run(["scancel", *ids], timeout=30)
+
+
+class SlurmRun:
+    """`snakemake --workflow-profile profiles/slurm` in its own process group, in the background."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.log = open(workdir / "snakemake.out", "w")
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir),
+               "--workflow-profile", str(PROFILE), *TARGETS, "--config", "study=tiny"]
+        self.proc = subprocess.Popen(cmd, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, "PYTHONWARNINGS": "ignore"},
+                                     start_new_session=True)
+
+    def wait(self, timeout: float = RUN_TIMEOUT) -> str:
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"SLURM run still going after {timeout} s:\n"
+                                 f"{self.output()[-4000:]}") from None
+        finally:
+            self.log.close()
+        return self.output()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # it ignores SIGTERM while a job pends
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def output(self) -> str:
+        return (self.workdir / "snakemake.out").read_text()
+
+
+@pytest.fixture
+def slurm_workdir(slurm, tmp_path):
+    workdir = make_workdir(tmp_path / "slurm")
+    yield workdir
+    cancel_all(workdir)
+
+
+def submissions(output: str) -> list[tuple[str, str]]:
+    """(SLURM job id, log folder: rule_<rule>/... or group_<group>_<rules>) of every sbatch."""
+    return SUBMITTED.findall(output)
+
+
+def runs_without_time(workdir: Path) -> pd.DataFrame:
+    runs = pd.read_csv(workdir / "results/tiny/runs.csv").drop(columns="train_time")
+    return runs.sort_values(["period", "trial", "seed"]).reset_index(drop=True)
+
+
+def assert_same_results(slurm_dir: Path, local_dir: Path) -> None:
+    pd.testing.assert_frame_equal(runs_without_time(slurm_dir), runs_without_time(local_dir))
+    pd.testing.assert_frame_equal(pd.read_csv(slurm_dir / "results/tiny/trials.csv"),
+                                  pd.read_csv(local_dir / "results/tiny/trials.csv"))
+
+
+def test_slurm_run_matches_local_run(slurm_workdir, local):
+    output = SlurmRun(slurm_workdir).wait()
+    submitted = submissions(output)
+    train_groups = [s for s in submitted if s[1].startswith("group_train")]
+    # All 4 training jobs go in ONE submission (group-components train: 8); prepare_dataset is a
+    # cluster job of its own; plan, collect and summarise run locally.
+    assert len(train_groups) == 1, submitted
+    assert {s[1] for s in submitted} == {"rule_prepare_dataset", train_groups[0][1]}, submitted
+    assert "localrule collect" in output and "localrule summarise" in output
+    assert len(runs_without_time(slurm_workdir)) == 8  # 2 periods x 2 trials x 2 seeds
+    assert_same_results(slurm_workdir, local)
+
+
+def block_dirs(workdir: Path) -> list[Path]:
+    return sorted(p.parent for p in (workdir / "results/tiny/runs").glob("*/*/*/metrics.json"))
+
+
+def test_cancelled_training_submission_is_retried(slurm_workdir, local):
+    import torch
+
+    run = SlurmRun(slurm_workdir)
+    try:
+        cancelled = cancel_training_midway(slurm_workdir, run)
+        output = run.wait()
+    finally:
+        run.kill()
+    assert run.proc.returncode == 0, output[-4000:]
+    states = {j["id"]: j["state"] for j in our_jobs(slurm_workdir)}
+    assert states[cancelled] == "CANCELLED", states
+    assert "Error in group train" in output and "Trying to restart job" in output, output[-4000:]
+    train_groups = [s[0] for s in submissions(output) if s[1].startswith("group_train")]
+    assert len(train_groups) == 2 and train_groups[0] == cancelled, submissions(output)  # + retry
+
+    # Every run is present and every output of every block is whole.
+    assert len(block_dirs(slurm_workdir)) == 4
+    for block in block_dirs(slurm_workdir):
+        assert sorted(p.name for p in block.iterdir() if not p.name.startswith(".")) == \
+            sorted(OUTPUTS)
+        metrics = json.loads((block / "metrics.json").read_text())
+        assert [r["seed"] for r in metrics["runs"]] == [0, 1]
+        assert all(r["status"] == "ok" for r in metrics["runs"])
+        assert len(pd.read_csv(block / "curves.csv")) == 2 * 3  # 2 seeds x 3 epochs
+        assert len(json.loads((block / "test.json").read_text())["runs"]) == 2
+        checkpoint = torch.load(block / "models.pt", weights_only=True)
+        assert sorted(checkpoint["states"]) == [0, 1]
+    assert_same_results(slurm_workdir, local)
+
+
+def cancel_training_midway(workdir: Path, run: SlurmRun, timeout: float = 150) -> str:
+    """Wait until the training submission runs and one of its jobs has finished (so it has done
+    part of its work), then scancel it; return its SLURM job id."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if run.proc.poll() is not None:
+            raise AssertionError(f"the run ended before a training job could be cancelled:\n"
+                                 f"{run.output()[-4000:]}")
+        running = [j for j in our_jobs(workdir)
+                   if j["state"] == "RUNNING" and "train" in j["comment"]]
+        if running and block_dirs(workdir):
+            jobid = running[0]["id"]
+            subprocess.run(["scancel", jobid], check=True, timeout=30)
+            return jobid
+        time.sleep(0.2)
+    raise AssertionError(f"no running training submission within {timeout} s:\n"
+                         f"{run.output()[-4000:]}\n{our_jobs(workdir)}")
+
