@@ -31,10 +31,16 @@ def built(tmp_path_factory, remote) -> tuple[Path, subprocess.CompletedProcess]:
 
 
 @pytest.fixture
-def pulled(built, remote, tmp_path) -> Path:
-    """A fresh clone of the built project: `dvc pull`, then `python -m tunelab.dvc touch`."""
+def cloned(built, remote, tmp_path) -> Path:
+    """A fresh clone of the built project, after `dvc pull`."""
     project, _ = built
     copy = clone(project, tmp_path / "clone", remote)
     dvc(copy, "pull", "-q")
-    run(copy, sys.executable, "-m", "tunelab.dvc", "touch")
     return copy
+
+
+@pytest.fixture
+def pulled(cloned) -> Path:
+    """A fresh clone after `dvc pull` and `python -m tunelab.dvc touch` (Snakemake's mtimes in order)."""
+    run(cloned, sys.executable, "-m", "tunelab.dvc", "touch")
+    return cloned

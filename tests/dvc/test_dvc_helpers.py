@@ -51,6 +51,13 @@ def test_a_month_pinned_in_the_study_wins(tmp_path):
     assert tdvc.dvc_month(path, env={"TUNELAB_MONTH": "2024-05"}) == "2023-07"
 
 
+def test_a_fast_study_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "quick.yaml"
+    path.write_text(yaml.safe_dump({**tiny_study(), "fast": True}))
+    with pytest.raises(ValueError, match="results/quick-fast/"):
+        tdvc.dvc_month(path, env={})
+
+
 def test_a_bad_month_in_the_environment_is_refused(study_file):
     with pytest.raises(ValueError, match="TUNELAB_MONTH: '2024-5'"):
         tdvc.dvc_month(study_file, env={"TUNELAB_MONTH": "2024-5"})

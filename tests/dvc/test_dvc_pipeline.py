@@ -123,10 +123,10 @@ def test_push_clone_pull_restores_models_and_results(built, pulled):
     assert "Nothing to be done" in output(dry)
 
 
-def test_touch_refuses_when_the_workspace_does_not_match_the_lock(pulled):
-    study = pulled / "params" / f"{STUDY}.yaml"
+def test_touch_refuses_when_the_workspace_does_not_match_the_lock(cloned):
+    study = cloned / "params" / f"{STUDY}.yaml"
     study.write_text(study.read_text().replace("seeds: 2", "seeds: 3"))
-    proc = run(pulled, sys.executable, "-m", "tunelab.dvc", "touch", check=False)
+    proc = run(cloned, sys.executable, "-m", "tunelab.dvc", "touch", check=False)
     assert proc.returncode == 1 and "dvc repro" in proc.stderr
 
 

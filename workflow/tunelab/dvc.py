@@ -55,7 +55,12 @@ def dvc_month(study_path: str | Path, env: Mapping[str, str] | None = None,
         if not MONTH_RE.match(override):
             raise ValueError(f"{MONTH_ENV}: {override!r} is not a month; write YYYY-MM, e.g. 2024-05")
         today = dt.date(int(override[:4]), int(override[5:]), 1)
-    return resolve_month(load_study(study_path), None, today)
+    study = load_study(study_path)
+    if study.config.get("fast"):
+        raise ValueError(f"{study_path}: fast: true writes results/{study.name}-fast/, which dvc.yaml does "
+                         "not track; run fast mode with snakemake (--config fast=true) and reproduce the "
+                         "full study with dvc")
+    return resolve_month(study, None, today)
 
 
 def month_config(month: str) -> str:
@@ -356,7 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("study", nargs="?", help="the study (default: `study` in params.yaml)")
     args = parser.parse_args(argv)
     if args.command == "month":
-        print(f"tunelab: rotation month {write_month(args.study, args.out)} -> {args.out}")
+        try:
+            month = write_month(args.study, args.out)
+        except ValueError as exc:  # StudyError too: one readable line, no traceback
+            sys.stderr.write(f"tunelab: {exc}\n")
+            return 1
+        print(f"tunelab: rotation month {month} -> {args.out}")
     elif args.command == "touch":
         return touch(args.study)
     else:
