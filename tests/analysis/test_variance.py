@@ -15,14 +15,15 @@ from tunelab.analysis.variance import (
 from .analysis_data import PERIODS, tables, tid, trial
 
 
-def test_pooled_retrain_std_is_the_root_mean_variance_of_feasible_trials():
-    _, trials = tables([trial(0, 0.5, std=0.03), trial(1, 0.6, std=0.04),
-                        trial(2, 0.7, std=0.5, infeasible=[(PERIODS[0], 1)])])
-    pooled = pooled_retrain_std(trials)
-    # trial 2 lost a seed on period 0: it is left out there, counted on period 1
+def test_pooled_retrain_std_is_the_root_mean_variance_of_the_better_feasible_half():
+    good = [trial(0, 0.5, std=0.03), trial(1, 0.6, std=0.04), trial(2, 0.65, std=0.02)]
+    bad = [trial(3, 0.7, std=0.5, infeasible=[(PERIODS[0], 1)]), trial(4, 50.0, std=40.0)]
+    pooled = pooled_retrain_std(tables(good + bad)[1])
+    # period 0: t3 lost a seed (left out), so 4 complete trials, the better 2 pooled
     assert pooled["by_period"][PERIODS[0]] == pytest.approx(np.sqrt((0.03**2 + 0.04**2) / 2))
-    assert pooled["by_period"][PERIODS[1]] == pytest.approx(np.sqrt((0.03**2 + 0.04**2 + 0.5**2) / 3))
-    assert pooled["overall"] == pytest.approx(np.sqrt((2 * 0.03**2 + 2 * 0.04**2 + 0.5**2) / 5))
+    # period 1: 5 complete trials, the better 3; the nearly diverged t4 never swamps it
+    assert pooled["by_period"][PERIODS[1]] == pytest.approx(np.sqrt((0.03**2 + 0.04**2 + 0.02**2) / 3))
+    assert pooled["overall"] == pytest.approx(np.sqrt((2 * 0.03**2 + 2 * 0.04**2 + 0.02**2) / 5))
 
 
 def test_ranks_and_agreement_when_periods_agree_and_disagree():

@@ -73,11 +73,12 @@ def _ylim(y: np.ndarray, err: np.ndarray) -> tuple[float, float]:
     """Show every trial near the best; clip far-off ones (a diverging corner) at the top."""
     if len(y) == 0:
         return 0.0, 1.0
-    lo = float(np.min(y - err))
-    hi = float(np.max(y + err))
     best, median = float(np.min(y)), float(np.median(y))
+    hi = float(np.max(y + err))
     if len(y) >= 5 and median > best:
         hi = min(hi, median + 2.0 * (median - best))
+    # error bars may reach below the best point, but not by more than half the span shown above it
+    lo = max(float(np.min(y - err)), best - 0.5 * max(hi - best, 1e-12))
     pad = 0.06 * max(hi - lo, abs(hi) * 1e-3, 1e-12)
     return lo - pad, hi + pad
 

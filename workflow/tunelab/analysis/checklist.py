@@ -250,7 +250,8 @@ def suspicious_item(trials: pd.DataFrame, context: dict) -> Item:
     if board.empty:
         return Item("suspicious_best", "n/a", "No feasible trial.")
     best = board.iloc[0]
-    pooled = pooled_retrain_std(trials)["overall"]
+    # the spread of the other trials: the best's own seeds must not set the yardstick
+    pooled = pooled_retrain_std(trials[trials["trial"] != best["trial"]])["overall"]
     warnings, notes = [], []
     for f in boundary_check(trials, context):  # other edges are the boundary item's
         if f["trial"] == best["trial"] and f["hp"] == "learning_rate" and f["edge"] == "upper":
@@ -258,8 +259,8 @@ def suspicious_item(trials: pd.DataFrame, context: dict) -> Item:
                             "where training is close to unstable")
     if np.isfinite(pooled) and pooled > 0 and best["objective_std"] > 2 * pooled:
         warnings.append(f"its seeds disagree: retrain std {fmt(best['objective_std'])} is "
-                        f"{best['objective_std'] / pooled:.1f}x the study's pooled {fmt(pooled)} "
-                        "(a lucky seed?)")
+                        f"{best['objective_std'] / pooled:.1f}x the other trials' pooled "
+                        f"{fmt(pooled)} (a lucky seed?)")
     if len(board) > 1 and np.isfinite(pooled) and pooled > 0:
         gap = board.iloc[1]["objective_mean"] - best["objective_mean"]
         if gap > 5 * pooled and gap > 0.05 * abs(best["objective_mean"]):

@@ -54,12 +54,13 @@ def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
             .mean().reset_index())
 
 
-def _robust_limits(values: np.ndarray) -> tuple[float, float, bool]:
-    """y-limits that keep the low end readable: clip the first epochs' large losses; log if wide."""
+def _robust_limits(values: np.ndarray, quantile: float = 0.9) -> tuple[float, float, bool]:
+    """y-limits that keep the low end readable: the top 10% of the values (first epochs, trials
+    that nearly diverged) run off the top; a log axis if what is left still spans a lot."""
     values = values[np.isfinite(values)]
     if len(values) == 0:
         return 0.0, 1.0, False
-    lo, hi = float(values.min()), float(np.quantile(values, 0.97))
+    lo, hi = float(values.min()), float(np.quantile(values, quantile))
     log = lo > 0 and hi / lo > 8
     if log:
         return lo / 1.1, hi * 1.1, True
@@ -115,7 +116,7 @@ def _get_best_curves_info(curves: pd.DataFrame, trials: pd.DataFrame) -> dict:
                         "periods": per_period})
     values = np.concatenate([np.concatenate([p["valid"], p["train"]]) for e in entries
                              for p in e["periods"].values()]) if entries else np.array([])
-    return {"periods": periods, "best": entries, "ylim": _robust_limits(values)}
+    return {"periods": periods, "best": entries, "ylim": _robust_limits(values, 0.98)}
 
 
 def plot_curves_all(info: dict, path) -> None:
@@ -144,7 +145,7 @@ def plot_curves_all(info: dict, path) -> None:
                                     label=f"#{k + 1} {short(trial)}" if r == 0 and c == 1 else None)
                 lo, hi, log = info["ylim"][kind]
                 if log:
-                    ax.set_yscale("log")
+                    _log_axis(ax)
                 ax.set_ylim(lo, hi)
                 ax.set_title(f"{period}: {'training' if kind == 'train' else 'validation'} loss")
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -184,7 +185,7 @@ def plot_curves_best(info: dict, path) -> None:
                 ax.plot(data["epoch"], data["train"], color=color, lw=1.2, ls="--")
             lo, hi, log = info["ylim"]
             if log:
-                ax.set_yscale("log")
+                _log_axis(ax)
             ax.set_ylim(lo, hi)
             ax.set_title(period)
             ax.set_xlabel("epoch")
@@ -197,6 +198,16 @@ def plot_curves_best(info: dict, path) -> None:
         axes[0][cols - 1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
         fig.suptitle("Best trial of each scientific value: training curves", y=1.0)
         fig.tight_layout()
+
+
+def _log_axis(ax) -> None:
+    """A log y-axis labelled with plain numbers at 1, 2, 5 x 10^k (0.5, 1, 2), not powers of ten."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def _line(color, label, ls="-"):

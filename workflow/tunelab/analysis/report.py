@@ -185,7 +185,7 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
 def variance_lines(v: dict) -> list[str]:
     rs, ra, sv = v["retrain_std"], v["rank_agreement"], v["study"]
     lines = [f"- **Trial (retrain) variance**: pooled std over seeds {fmt(rs['overall'])} "
-             f"({rs['trials']} trials); per period: "
+             f"(over the better half of each period's trials, {rs['trials']} in all); per period: "
              + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
              + ". Differences smaller than about twice this are seed noise."]
     if ra["periods"] >= 2 and ra["trials"] >= 3:

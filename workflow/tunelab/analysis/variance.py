@@ -24,10 +24,15 @@ from tunelab.io import write_text
 def pooled_retrain_std(trials: pd.DataFrame) -> dict:
     """Pooled over trials (weighted by degrees of freedom): per period and overall.
 
+    Pooled over the better half of each period's trials (those worth comparing): a corner of the
+    space that nearly diverges has a seed spread orders of magnitude larger and would swamp it.
     Only trials whose every seed trained count; a trial with one seed says nothing about spread.
     """
     rows = per_period(trials)
     rows = rows[(rows["feasible"] == rows["seeds"]) & (rows["feasible"] >= 2)]
+    rank = rows.groupby("period")["objective_mean"].rank(method="first")
+    size = rows.groupby("period")["objective_mean"].transform("count")
+    rows = rows[rank <= np.ceil(size / 2)]
     dof = rows["feasible"] - 1
     var = dof * rows["objective_std"] ** 2
 
