@@ -16,21 +16,24 @@ def study(**overrides):
 
 
 def test_defaults_where_the_study_is_silent():
+    # gpu and slurm_extra are left undeclared (None: Snakemake drops them), so a CPU job is no
+    # GPU request to any executor (the Kubernetes plugin takes any `gpu` key for one).
     assert train_resources(study()) == {"mem_mb": 2000, "runtime": 30, "cpus_per_task": 1,
-                                        "gpu": 0, "slurm_extra": ""}
+                                        "gpu": None, "slurm_extra": None}
 
 
 def test_the_study_sets_them_and_a_retry_gets_more_memory_and_time():
     s = study(resources={"mem_mb": 4000, "runtime": 90, "cpus_per_task": 4,
                          "slurm_extra": "--qos=long"})
     assert train_resources(s, attempt=2) == {"mem_mb": 8000, "runtime": 180, "cpus_per_task": 4,
-                                             "gpu": 0, "slurm_extra": "--qos=long"}
+                                             "gpu": None, "slurm_extra": "--qos=long"}
 
 
 @pytest.mark.parametrize(("device", "resources", "gpus"), [
     ("cuda", {}, 1),               # asks for a GPU: holds one token
-    ("auto", {}, 0),               # uses one only if the job happens to see one
-    ("cpu", {}, 0),
+    ("auto", {}, None),            # uses one only if the job happens to see one
+    ("cpu", {}, None),
+    ("cuda", {"gpu": 0}, None),    # share the GPU freely (no token, no SLURM request)
     ("cuda", {"gpu": 2}, 2),       # the study says so
     ("auto", {"gpu": 1}, 1),
 ])
@@ -67,7 +70,8 @@ def sbatch_options(resources: dict, threads: int) -> str:
     from snakemake_executor_plugin_slurm.submit_string import get_submit_command
     from snakemake_executor_plugin_slurm.utils import set_gres_string
 
-    job = SimpleNamespace(resources=Resources(resources, cpus_per_task=threads), threads=threads)
+    declared = {k: v for k, v in resources.items() if v is not None}  # as Snakemake does
+    job = SimpleNamespace(resources=Resources(declared, cpus_per_task=threads), threads=threads)
     params = {"run_uuid": "u", "slurm_logfile": "l", "comment_str": "c", "account": "",
               "partition": "-p debug", "workdir": "/w"}
     assert plugin  # the names below are the plugin's resource names

@@ -102,15 +102,17 @@ def train_resources(study: Study, attempt: int = 1) -> dict:
     """Snakemake resources of one training job of `study` (its `resources` key, schema defaults
     where it is silent). Memory and runtime grow with the attempt, so a retry after an
     out-of-memory or time-limit kill asks for more. A job with `device: cuda` holds one `gpu`
-    token: `--resources gpu=N` on a workstation runs at most N at once, SLURM gets --gpus."""
+    token: `--resources gpu=N` on a workstation runs at most N at once, SLURM gets --gpus.
+    None means "not declared" (Snakemake drops the resource): a CPU job has no `gpu` at all, as
+    some executors (Kubernetes) treat any `gpu` key as a GPU request."""
     res = study["resources"]
     gpu = res.get("gpu", 1 if study["device"] == "cuda" else 0)
     return {
         "mem_mb": res["mem_mb"] * attempt,
         "runtime": res["runtime"] * attempt,
         "cpus_per_task": res["cpus_per_task"],
-        "gpu": gpu,
-        "slurm_extra": res["slurm_extra"],
+        "gpu": gpu or None,
+        "slurm_extra": res["slurm_extra"] or None,
     }
 
 
