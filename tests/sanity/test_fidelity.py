@@ -118,16 +118,19 @@ def test_fidelity_table_end_to_end_on_hand_made_runs(tmp_path):
     cheap = pd.concat([runs(truth, "v2", train_time=1.0).assign(setting="1m-e2"),
                        runs(shuffled, "v2", train_time=0.5).assign(setting="1w-e2")])
     settings = [Setting("1w", 2), Setting("1m", 2)]
-    out = fidelity_table(full, cheap, "valid_mse", "v2", settings, 0.8).set_index("setting")
+    out = fidelity_table(full, cheap, "valid_mse", ["v2"], settings, 0.8).set_index("setting")
     assert list(out.index) == ["full", "full-1period", "1w-e2", "1m-e2"]
     assert out.loc["1m-e2", "spearman"] == pytest.approx(1.0)
     assert out.loc["1w-e2", "spearman"] == pytest.approx(-1.0)
     assert out.loc["1m-e2", "cost_fraction"] == pytest.approx(12 / 240)
     assert out.loc["1m-e2", "recommended"] and out["recommended"].sum() == 1
     assert out.loc["1m-e2", "example_epochs"] == 12 * 100 * 5
+    # on v2 alone the full training ranks as the full study: so do the cheap settings, per period
+    assert out.loc["1m-e2", "spearman_same_periods"] == pytest.approx(1.0)
+    assert out.loc["1m-e2", "spearman_low"] <= 1.0 <= out.loc["1m-e2", "spearman_high"] + 1e-9
     ceiling = seed_ceiling(full, "valid_mse")
     assert ceiling["spearman"] == pytest.approx(1.0)
-    md = fidelity_markdown("s", out.reset_index(), 0.8, "valid_mse", "v2", ceiling)
+    md = fidelity_markdown("s", out.reset_index(), 0.8, "valid_mse", ["v2"], ceiling)
     assert "**1m-e2**" in md and "fast_train: 1m" in md and "fast_epochs: 2" in md
     info = _get_fidelity_info(out.reset_index(), 0.8, ceiling["spearman"])
     assert [p["setting"] for p in info["points"]] == ["full-1period", "1w-e2", "1m-e2"]
@@ -152,15 +155,36 @@ def study_plan(**overrides):
 def test_cheap_job_spec_is_the_full_spec_with_a_short_window_and_an_epoch_cap():
     sp = study_plan(fidelity={"train": ["1w"], "epochs": [2]}, hyperparameters={"epochs": 9})
     fp = fidelity_plan(sp)
-    assert fp.period == sp.plan.periods[-1] and [s.name for s in fp.settings] == ["1w-e2"]
+    assert fp.periods == sp.plan.periods[-1:] and [s.name for s in fp.settings] == ["1w-e2"]
     setting, period, trial, block = fp.jobs()[0]
     spec = setting_spec(sp, fp, setting, period, trial, block)
     start, end = (dt.datetime.fromisoformat(x) for x in spec["windows"]["train"])
-    assert end == fp.period.valid[0] and end - start == dt.timedelta(days=7)
-    assert spec["windows"]["valid"] == fp.period.windows()["valid"]
+    assert end == fp.periods[0].valid[0] and end - start == dt.timedelta(days=7)
+    assert spec["windows"]["valid"] == fp.periods[0].windows()["valid"]
     assert spec["windows"]["test"] is None and spec["hyperparameters"]["epochs"] == 2
     assert len(fp.jobs()) == len(sp.plan.trials) and fp.metrics_files()[0].startswith(
         "results/s/fidelity/1w-e2/runs/")
+
+
+def test_all_periods_option_trains_every_cheap_setting_on_every_period():
+    sp = study_plan(fidelity={"train": ["1w", "1m"], "epochs": [2], "periods": "all"})
+    fp = fidelity_plan(sp)
+    assert fp.periods == sp.plan.periods and len(sp.plan.periods) == 2
+    assert len(fp.jobs()) == 2 * 2 * len(sp.plan.trials)  # settings x periods x trials (one block)
+
+
+def test_disagreeing_periods_are_named_as_the_cause():
+    truth = dict(zip(TRIALS, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], strict=True))
+    flipped = dict(zip(TRIALS, [6.5, 5.5, 4.5, 3.5, 2.5, 1.5], strict=True))
+    full = pd.concat([runs(truth, "v1"), runs({k: 3 * v for k, v in truth.items()}, "v1b"),
+                      runs(flipped, "v2")]).replace({"v1b": "v1c"})
+    cheap = runs(flipped, "v2").assign(setting="1m-e2")
+    table = fidelity_table(full, cheap, "valid_mse", ["v2"], [Setting("1m", 2)], 0.8)
+    row = table.set_index("setting").loc["1m-e2"]
+    assert row["spearman"] < 0 and row["spearman_same_periods"] == pytest.approx(1.0)
+    md = fidelity_markdown("s", table, 0.8, "valid_mse", ["v2"], None)
+    assert "the choice of periods, not the cheap training, loses most of the ranking" in md
+    assert "**full mode**" in md
 
 
 def test_lengths_that_do_not_fit_are_an_error_when_asked_for_and_skipped_by_default():

@@ -120,7 +120,7 @@ rule fidelity_report:
         md="results/{study}/fidelity/fidelity.md",
     params:
         objective=lambda w: get_study(w).study["objective"],
-        period=lambda w: FIDELITY[w.study].period.id,
+        periods=lambda w: [p.id for p in FIDELITY[w.study].periods],
         settings=lambda w: setting_rows(FIDELITY[w.study]),
         threshold=lambda w: FIDELITY[w.study].threshold,
         skipped=lambda w: list(FIDELITY[w.study].skipped),

@@ -6,5 +6,5 @@ from tunelab.io import log_to
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     p, o = snakemake.params, snakemake.output  # noqa: F821
     fidelity_file(snakemake.input.full, list(snakemake.input.cheap), o.csv, o.png, o.md,  # noqa: F821
-                  snakemake.wildcards.study, p.objective, p.period, p.settings, p.threshold,  # noqa: F821
+                  snakemake.wildcards.study, p.objective, p.periods, p.settings, p.threshold,  # noqa: F821
                   p.skipped)
