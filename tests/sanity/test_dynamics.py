@@ -119,7 +119,7 @@ def test_norms_info_takes_the_best_trials():
                         for p in ("v1", "v2") for t in ("ta", "tb") for s in (0, 1)], ignore_index=True)
     info = _get_norms_info(curves, trials_table(), top=1)
     (best,) = info["trials"]
-    assert best["trial"] == "tb" and best["label"] == "tb (h=16)"
+    assert best["trial"] == "tb" and best["label"] == "tb (h=16): 0.3"
     assert len(best["lines"]) == 4 and list(best["lines"][0]["epoch"]) == list(range(1, 9))
 
 

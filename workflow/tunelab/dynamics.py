@@ -114,6 +114,7 @@ def _get_norms_info(curves: pd.DataFrame, trials: pd.DataFrame, top: int = 3) ->
     """Per best trial: its label and one (epochs, grad norm, param norm) line per period and seed."""
     info = {"trials": []}
     groups = trials.drop_duplicates("trial").set_index("trial")["group"].fillna("")
+    overall = trials[trials["period"] == "all"].set_index("trial")["objective_mean"]
     for trial in best_trials(trials, top):
         mine = curves[curves["trial"] == trial]
         lines = []
@@ -124,6 +125,8 @@ def _get_norms_info(curves: pd.DataFrame, trials: pd.DataFrame, top: int = 3) ->
                           "param_norm": c["param_norm"].to_numpy(dtype=float)})
         group = groups.get(trial, "")
         label = trial + (f" ({group})" if isinstance(group, str) and group else "")
+        if trial in overall.index and pd.notna(overall[trial]):
+            label += f": {overall[trial]:.4g}"
         info["trials"].append({"trial": trial, "label": label, "lines": lines})
     return info
 
@@ -150,13 +153,14 @@ def plot_norms(info: dict, path: str | Path, title: str = "") -> None:
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    axes[0].set_yscale("log")
-    axes[0].yaxis.set_major_formatter(matplotlib.ticker.LogFormatter(labelOnlyBase=False))
-    axes[0].yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    norms = [v for t in info["trials"] for line in t["lines"] for v in line["grad_norm"] if v > 0]
+    if norms and max(norms) > 20 * min(norms):  # a log scale only where it spans decades
+        axes[0].set_yscale("log")
+        axes[0].set_title("gradient norm (mean over steps, before clipping; log scale)", fontsize=9)
     for ax in axes:
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if info["trials"]:
-        axes[1].legend(fontsize=7.5, loc="best", title="best trials (one line per period and seed)",
+        axes[1].legend(fontsize=7.5, loc="best", title="best trials: objective (a line per period, seed)",
                        title_fontsize=7.5)
     fig.suptitle(title or "Training dynamics of the best trials", fontsize=10)
     with atomic_path(path) as tmp:
