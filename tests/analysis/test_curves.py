@@ -42,7 +42,7 @@ def test_curves_info_highlights_the_best_trials_and_clips_outliers():
     assert info["highlight"] == [tid(0), tid(1), tid(2)]
     assert info["periods"] == list(PERIODS) and info["trials"] == 6
     assert len(info["lines"][PERIODS[0]]) == 6
-    low, high, _ = info["ylim"]["valid"]
+    low, high, _ = info["ylim"][PERIODS[0]]["valid"]
     assert high < 1e6  # the blow-up does not flatten everything else
     assert 0 < info["alpha"] <= 0.7
 

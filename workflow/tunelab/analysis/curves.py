@@ -84,13 +84,15 @@ def _get_curves_info(curves: pd.DataFrame, trials: pd.DataFrame, highlight: int 
              "train": g["train_loss"].to_numpy(float), "valid": g["valid_loss"].to_numpy(float)}
             for trial, g in part.groupby("trial", sort=True)]
     n_trials = means["trial"].nunique()
-    in_view = means[means["period"].isin(shown)]
+    ylim = {}  # per period and loss: periods differ in level, and each panel should be readable
+    for period in shown:
+        part = means[means["period"] == period]
+        ylim[period] = {"train": _robust_limits(part["train_loss"].to_numpy(float)),
+                        "valid": _robust_limits(part["valid_loss"].to_numpy(float))}
     return {
         "periods": shown, "all_periods": periods, "lines": lines, "highlight": best,
         "groups": sorted(set(groups.values())), "trials": n_trials,
-        "alpha": float(np.clip(6.0 / max(n_trials, 1), 0.12, 0.7)),
-        "ylim": {"train": _robust_limits(in_view["train_loss"].to_numpy(float)),
-                 "valid": _robust_limits(in_view["valid_loss"].to_numpy(float))},
+        "alpha": float(np.clip(6.0 / max(n_trials, 1), 0.12, 0.7)), "ylim": ylim,
     }
 
 
@@ -143,7 +145,7 @@ def plot_curves_all(info: dict, path) -> None:
                             ax.plot(line["epoch"], line[kind], color=colors.get(line["group"], "0.5"),
                                     lw=2.2, ls=["-", "--", ":"][k % 3], zorder=3,
                                     label=f"#{k + 1} {short(trial)}" if r == 0 and c == 1 else None)
-                lo, hi, log = info["ylim"][kind]
+                lo, hi, log = info["ylim"][period][kind]
                 if log:
                     _log_axis(ax)
                 ax.set_ylim(lo, hi)

@@ -204,7 +204,9 @@ def variance_lines(v: dict) -> list[str]:
     if sv.get("measured"):
         lines.append(f"- **Study variance**: {sv['repeats']} repeats of the search found best "
                      f"objectives " + ", ".join(fmt(b) for b in sv["best"])
-                     + f" (std {fmt(sv['std'])}, range {fmt(sv['range'])}); "
+                     + f" (std {fmt(sv['std'])}, range {fmt(sv['range'])}"
+                     + (f", {fmt(sv['std'] / rs['overall'], 2)}x the retrain std"
+                        if rs["overall"] and math.isfinite(rs["overall"]) else "") + "); "
                      + ("every repeat found the same best trial." if sv["same_best"] else
                         "the repeats found different best trials."))
     else:
