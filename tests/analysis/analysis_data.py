@@ -6,31 +6,11 @@ so the analysis sees exactly what the pipeline would give it.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from tunelab.analysis.context import make_context
 from tunelab.collect import summarise
 
-
-def _load_root_conftest():
-    """tests/conftest.py (tiny_study, snakemake, ...), loaded by its path. Every test folder's
-    conftest.py is imported under the one module name `conftest`, so `from conftest import ...`
-    finds whichever was imported last; this copy is always the root one."""
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    name = "tunelab_tests_root_conftest"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
-    return sys.modules[name]
-
-
-ROOT = _load_root_conftest()
 PERIODS = ("v2020-03", "v2020-06")
 LR = {"role": "nuisance", "kind": "continuous", "low": 1.0e-4, "high": 1.0e-1, "scaling": "log",
       "points": []}

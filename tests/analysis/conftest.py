@@ -1,14 +1,9 @@
-"""Fixtures of the analysis tests; the hand-made tables themselves are built in analysis_data.py.
-
-tests/analysis is a package (it has an __init__.py), so this file is imported as
-`analysis.conftest` and does not shadow tests/conftest.py, which other tests import as `conftest`.
-"""
+"""Fixtures of the analysis tests; the hand-made tables themselves are built in analysis_data.py."""
 
 from __future__ import annotations
 
 import pytest
-
-from .analysis_data import context, tables, trial
+from analysis_data import context, tables, trial
 
 
 @pytest.fixture

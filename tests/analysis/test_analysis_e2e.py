@@ -5,8 +5,7 @@ import json
 
 import pandas as pd
 import pytest
-
-from .analysis_data import ROOT
+from conftest import snakemake, synthetic_frame, tiny_study, write_study
 
 pytestmark = pytest.mark.e2e
 
@@ -23,11 +22,11 @@ def study_run(tmp_path_factory):
     of the grid's configurations (its runs are shared), confirmed with seeds 2 and 3."""
     workdir = tmp_path_factory.mktemp("analysis")
     (workdir / "data").mkdir()
-    ROOT.synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
-    study = ROOT.tiny_study(baseline={"hidden_size": 8, "learning_rate": 0.01}, confirm_seeds=2)
+    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
+    study = tiny_study(baseline={"hidden_size": 8, "learning_rate": 0.01}, confirm_seeds=2)
     study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [0.001, 0.01]}
-    ROOT.write_study(workdir, "tiny", study)
-    proc = ROOT.snakemake(workdir, *TARGETS)
+    write_study(workdir, "tiny", study)
+    proc = snakemake(workdir, *TARGETS)
     return workdir, proc
 
 
@@ -74,8 +73,8 @@ def test_confirmation_runs_are_extra_jobs_on_every_period(study_run):
 
 def test_a_second_run_has_nothing_to_do_and_the_html_report_builds(study_run):
     workdir, _ = study_run
-    dry = ROOT.snakemake(workdir, "-n", *TARGETS)
+    dry = snakemake(workdir, "-n", *TARGETS)
     assert "Nothing to be done" in dry.stdout + dry.stderr
-    ROOT.snakemake(workdir, "--report", str(workdir / "report.html"), *TARGETS)
+    snakemake(workdir, "--report", str(workdir / "report.html"), *TARGETS)
     html = (workdir / "report.html").read_text()
     assert "Axis plot of" in html and "Isolation plot of the scientific hyperparameter" in html

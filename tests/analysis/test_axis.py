@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
+from analysis_data import DROPOUT, LR, context, tables, tid, trial
 from tunelab.analysis.axis import _get_axis_info, axis_file, boundary_check, next_range, plot_axis
-
-from .analysis_data import DROPOUT, LR, context, tables, tid, trial
 
 
 def test_axis_info_marks_infeasible_and_best(search_tables, ctx):

@@ -4,20 +4,19 @@ import datetime as dt
 import json
 
 import pytest
+from conftest import tiny_study
 from tunelab.analysis.context import study_context
 from tunelab.analysis.decision import decide, select_candidates
 from tunelab.baseline import BUILTIN_VALUES, baseline_values, confirm_seeds
 from tunelab.plan import job_spec, make_plan, trial_id
 from tunelab.study import study_from_dict
 
-from .analysis_data import ROOT
-
 SPAN = (dt.datetime(2020, 1, 1), dt.datetime(2020, 9, 1))
 LR_RANGE = {"role": "nuisance", "min": 1.0e-4, "max": 1.0e-1, "scaling": "log"}
 
 
 def study(hyperparameters=None, **overrides):
-    raw = ROOT.tiny_study(**overrides)
+    raw = tiny_study(**overrides)
     raw["hyperparameters"].update(hyperparameters or {})
     return study_from_dict(raw, name="tiny")
 

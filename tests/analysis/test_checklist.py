@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from analysis_data import LR, WD, context, curves_frame, tables, tid, trial
 from tunelab.analysis.checklist import (
     budget_curve,
     checklist_file,
@@ -15,8 +16,6 @@ from tunelab.analysis.checklist import (
     sampled_item,
     suspicious_item,
 )
-
-from .analysis_data import LR, WD, context, curves_frame, tables, tid, trial
 
 SHAPES = ["healthy", "overfit", "still_improving", "saturated", "noisy"]
 

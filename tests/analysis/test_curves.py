@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_data import PERIODS, context, curves_frame, tables, tid, trial
 from tunelab.analysis.curves import (
     _get_best_curves_info,
     _get_curves_info,
@@ -11,8 +12,6 @@ from tunelab.analysis.curves import (
     mean_curves,
 )
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
-
-from .analysis_data import PERIODS, context, curves_frame, tables, tid, trial
 
 
 def test_collect_reads_period_and_trial_from_the_block_path(tmp_path):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_data import PERIODS, context, runs_frame, tid, trial
 from scipy import stats
 from tunelab.analysis.decision import (
     changed_hyperparameters,
@@ -13,8 +14,6 @@ from tunelab.analysis.decision import (
     select_candidates,
     welch,
 )
-
-from .analysis_data import PERIODS, context, runs_frame, tid, trial
 
 BASE, CAND = tid(100), tid(200)
 SEEDS = (3, 4, 5, 6, 7)  # confirmation seeds after the study's 0, 1, 2

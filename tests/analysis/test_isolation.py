@@ -3,9 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_data import PERIODS, context, tables, tid, trial
 from tunelab.analysis.isolation import _get_isolation_info, buckets, describe_isolation, isolation_file
-
-from .analysis_data import PERIODS, context, tables, tid, trial
 
 
 def test_best_per_value_is_taken_over_the_nuisance_hyperparameters(search_tables, ctx):

@@ -3,14 +3,13 @@
 import json
 
 import pandas as pd
+from analysis_data import PERIODS, curves_frame, runs_frame, tid, trial
 from tunelab.analysis.checklist import checklist_file
 from tunelab.analysis.decision import decide, decision_markdown
 from tunelab.analysis.report import plot_links, report_file
 from tunelab.analysis.tables import jsonable
 from tunelab.analysis.variance import variance_file
 from tunelab.io import write_text
-
-from .analysis_data import PERIODS, curves_frame, runs_frame, tid, trial
 
 
 def build(tmp_path, search_tables, ctx, verdict_runs):

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_data import PERIODS, tables, tid, trial
 from tunelab.analysis.variance import (
     period_ranks,
     pooled_retrain_std,
@@ -11,8 +12,6 @@ from tunelab.analysis.variance import (
     variance_summary,
     variance_table,
 )
-
-from .analysis_data import PERIODS, tables, tid, trial
 
 
 def test_pooled_retrain_std_is_the_root_mean_variance_of_the_better_feasible_half():
