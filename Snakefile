@@ -12,8 +12,8 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/plan.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/analyze.smk"
-include: "workflow/rules/sanity.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/sanity.smk"
 
 
 rule all:

@@ -36,6 +36,8 @@ def test_fast_mode_caps_epochs_and_keeps_trial_ids():
     assert [t.id for t in fast.trials] == [t.id for t in plan.trials]
     assert {t.values["epochs"] for t in fast.trials} == {4}
     assert {t.values["epochs"] for t in plan.trials} == {30}
+    assert fast.baseline_trial.values["epochs"] == 4  # the baseline is compared on equal terms
+    assert plan.baseline_trial.values["epochs"] == 30
     # a study that already trains fewer epochs keeps them
     _, _, _, short = full_and_fast(hyperparameters={"epochs": 2}, fast_epochs=4)
     assert {t.values["epochs"] for t in short.trials} == {2}

@@ -97,7 +97,10 @@ def fast_mode(study: Study, plan: Plan) -> tuple[Study, Plan]:
     trials = _dedupe([dataclasses.replace(t, values=cap_epochs(t.values, epochs)) for t in plan.trials])
     name = study.name + FAST_SUFFIX
     fast_study = dataclasses.replace(study, name=name, config={**study.config, "fast": True})
-    fast_plan = dataclasses.replace(plan, study=name, periods=[period], trials=trials)
+    baseline = plan.baseline_trial and dataclasses.replace(
+        plan.baseline_trial, values=cap_epochs(plan.baseline_trial.values, epochs))  # a fair comparison
+    fast_plan = dataclasses.replace(plan, study=name, periods=[period], trials=trials,
+                                    baseline_trial=baseline)
     return fast_study, fast_plan
 
 
