@@ -1,17 +1,15 @@
 """Hand-made data for the sanity tests: series whose right answers are known, and tiny studies.
 
-(A helper module, not a conftest.py: a second conftest module would shadow tests/conftest.py for the
-tests that import from it.)"""
+The synthetic frame, `merge` and `write_study` are tests/conftest.py's own."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
+from conftest import merge, synthetic_frame, write_study  # noqa: F401 (re-exported to the tests)
 from tunelab.windows import Prepared
 
 
@@ -26,19 +24,6 @@ def prepared_series(target: np.ndarray, start: str = "2021-01-01", features: dic
 
 def windows(train: tuple[str, str], valid: tuple[str, str], test: tuple[str, str] | None = None) -> dict:
     return {"train": train, "valid": valid, "test": test}
-
-
-def synthetic_frame(months: int = 6, start: str = "2020-01-01", seed: int = 0) -> pd.DataFrame:
-    """Hourly data a model can learn: a daily cycle, a leading feature, noise, a categorical column."""
-    rng = np.random.default_rng(seed)
-    time = pd.date_range(start, periods=24 * 30 * months, freq="h")
-    hours = np.arange(len(time))
-    lead = np.sin(2 * np.pi * (hours + 6) / 24) + 0.1 * rng.standard_normal(len(time))
-    target = 50 + 20 * np.sin(2 * np.pi * hours / 24) + 3 * rng.standard_normal(len(time))
-    target[rng.choice(len(time), size=len(time) // 50, replace=False)] = np.nan
-    return pd.DataFrame({"timestamp": time, "load": target, "lead": lead,
-                         "temp": 10 + rng.standard_normal(len(time)),
-                         "wind": rng.choice(["N", "S", "E"], size=len(time))})
 
 
 def study_dict(**overrides) -> dict:
@@ -62,26 +47,9 @@ def study_dict(**overrides) -> dict:
     return merge(study, overrides)
 
 
-def merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def write_study(workdir: Path, name: str, study: dict) -> Path:
-    path = workdir / "params" / f"{name}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(study, sort_keys=False))
-    return path
-
-
 @pytest.fixture(name="synth_dir")
 def synth_dir_fixture(tmp_path: Path) -> Path:
     """A working directory with the synthetic dataset at data/synth.csv (6 months, hourly)."""
     (tmp_path / "data").mkdir()
-    synthetic_frame().to_csv(tmp_path / "data" / "synth.csv", index=False)
+    synthetic_frame(months=6).to_csv(tmp_path / "data" / "synth.csv", index=False)
     return tmp_path
