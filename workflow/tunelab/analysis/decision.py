@@ -300,8 +300,8 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
         duels.append({"against": other["group"], "periods": periods, "words": words,
                       "clear": bool(outcomes) and all(o == "better" for o in outcomes)})
     clear = all(d["clear"] for d in duels)
-    text = (f"{winner['group']} (trial {winner['trial']}) is best once the nuisance "
-            f"hyperparameters are tuned for each value: "
+    text = (f"{winner['group']} (trial {winner['trial']}) is best on the fresh confirmation seeds, "
+            f"once the nuisance hyperparameters are tuned for each value: "
             + "; ".join(f"against {d['against']} it {d['words']}" for d in duels) + ".")
     if not clear:
         text += " The answer is not clear-cut: the values are not separated on every period."

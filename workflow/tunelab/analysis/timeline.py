@@ -95,10 +95,20 @@ def plot_periods(info: dict, path) -> None:
         strip.set_ylabel(f"{info['objective']} (lower is better)")
         strip.set_title("Objective per period")
         values = np.concatenate(list(info["scores"].values())) if info["scores"] else np.array([])
-        if len(values) >= 5:  # clip far-off trials so the best ones stay readable
+        medians = [np.median(v) for v in info["scores"].values() if len(v)]
+        if medians and min(medians) > 0 and max(medians) / min(medians) > 3:
+            from matplotlib.ticker import FuncFormatter
+
+            strip.set_yscale("log")  # periods on different scales (data variance): show them all
+            plain = FuncFormatter(lambda v, _: f"{v:g}")
+            strip.yaxis.set_major_formatter(plain)
+            strip.yaxis.set_minor_formatter(  # label 2, 3 and 5 between decades, not every minor tick
+                FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
+            strip.set_title("Objective per period (log scale)")
+        elif len(values) >= 5:  # clip far-off trials so the best ones stay readable
             lo, med = float(values.min()), float(np.median(values))
             strip.set_ylim(lo - 0.1 * (med - lo + 1e-9), min(values.max(), med + 2.5 * (med - lo)) + 1e-9)
-        strip.legend(loc="best")
+        strip.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, frameon=False)
 
 
 def periods_file(periods_csv: str, trials_csv: str, prepared: str, context: dict, output: str) -> dict:
