@@ -40,7 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     root = scratch("dryrun")
     try:
-        (root / "params" / "big.yaml").write_text(yaml.safe_dump(study(args.trials, args.periods, args.seeds, args.seeds_per_job)))
+        big = study(args.trials, args.periods, args.seeds, args.seeds_per_job)
+        (root / "params" / "big.yaml").write_text(yaml.safe_dump(big))
         target = [] if args.target == "all" else [f"results/big/{args.target}"]
         snakemake(root, "-n", "--cores", "2", *target, "--config", "study=big")  # warm the file cache
         wall, proc = snakemake(root, "-n", "--cores", "2", *target, "--quiet", "rules", "--config", "study=big")

@@ -1,7 +1,6 @@
 """The `tunelab` command: validate and plan a study without running it."""
 
 from conftest import tiny_study, write_study
-
 from tunelab.cli import main
 
 

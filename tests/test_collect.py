@@ -5,7 +5,6 @@ import math
 
 import pandas as pd
 import pytest
-
 from tunelab.collect import leaderboard, runs_table, summarise
 
 

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, synthetic_frame
-
 from tunelab.dataset import DataError, prepare, prepare_file, time_span
 from tunelab.windows import load_prepared
 

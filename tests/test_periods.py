@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-
 from tunelab.periods import PeriodError, add_months, choose_periods, current_month, explicit, rotate
 
 START, END = dt.datetime(2010, 1, 1), dt.datetime(2015, 1, 1)

@@ -3,7 +3,6 @@
 import math
 
 import pytest
-
 from tunelab.samplers import SAMPLERS, GridSampler, QuasiRandomSampler, make_sampler
 from tunelab.space import parse_entry
 

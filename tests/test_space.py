@@ -1,5 +1,4 @@
 import pytest
-
 from tunelab.space import SpaceError, active_values, parse_entry, resolve_space, round_sig
 
 
@@ -55,3 +54,24 @@ def test_every_architecture_has_a_sensible_default_search(arch):
     space = resolve_space(arch, {})
     searched = [hp.name for hp in space.values() if hp.searched]
     assert searched == ["learning_rate"]
+
+
+def test_training_hyperparameter_names_match_the_trainer():
+    """space.TRAINING_DEFAULTS and train.TrainConfig name the same training hyperparameters."""
+    from dataclasses import fields
+
+    from tunelab.space import TRAINING_DEFAULTS
+    from tunelab.train import TrainConfig
+
+    assert set(TRAINING_DEFAULTS) == {f.name for f in fields(TrainConfig)}
+
+
+def test_parse_time_modules_do_not_import_torch():
+    """The Snakefile's parse-time modules stay light: no torch in the Snakemake process."""
+    import subprocess
+    import sys
+
+    code = ("import sys, tunelab.workflow, tunelab.sanity, tunelab.analysis.context; "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -3,7 +3,6 @@
 import pytest
 import yaml
 from conftest import tiny_study
-
 from tunelab.study import StudyError, load_study, study_from_dict
 
 

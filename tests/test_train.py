@@ -6,7 +6,6 @@ import math
 import pytest
 import torch
 from conftest import synthetic_frame
-
 from tunelab.dataset import prepare_file
 from tunelab.models import ARCHITECTURES, build_model
 from tunelab.space import resolve_space
@@ -55,7 +54,8 @@ def test_same_trial_period_and_seed_give_identical_metrics(prepared, tmp_path):
     a, out_a = run(prepared, tmp_path, values(), name="a")
     b, out_b = run(prepared, tmp_path, values(), name="b")
     assert strip_times(a) == strip_times(b)
-    curve = lambda out: [line.rsplit(",", 1)[0] for line in (out / "curves.csv").read_text().splitlines()]
+    def curve(out):
+        return [line.rsplit(",", 1)[0] for line in (out / "curves.csv").read_text().splitlines()]
     assert curve(out_a) == curve(out_b)  # every epoch's numbers, all but wall time
 
 

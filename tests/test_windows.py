@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from tunelab.windows import Prepared, label_rows, period_data, scaling
 
 

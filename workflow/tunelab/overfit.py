@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from tunelab.models import build_model
-from tunelab.train import TrainConfig
+from tunelab.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
 
 EXAMPLES = 16
 LEARNING_RATES = (3.0e-3, 1.0e-2, 3.0e-2)  # a large LSTM needs the small one
@@ -74,27 +74,6 @@ def overfit(make_model: Callable[[], torch.nn.Module], x: torch.Tensor, y: torch
         if best.passed:
             break
     return best
-
-
-def model_hyperparameters(values: dict) -> dict:
-    """The model's own hyperparameters of a trial, without regularisation (dropout 0)."""
-    training = set(TrainConfig.__dataclass_fields__)
-    hps = {k: v for k, v in values.items() if k not in training}
-    if "dropout" in hps:
-        hps["dropout"] = 0.0
-    return hps
-
-
-def model_configs(trial_values: list[dict], limit: int = 8) -> list[dict]:
-    """The distinct models of a study's trials (at most `limit`, in plan order)."""
-    seen, out = set(), []
-    for values in trial_values:
-        hps = model_hyperparameters(values)
-        key = repr(sorted(hps.items()))
-        if key not in seen:
-            seen.add(key)
-            out.append(hps)
-    return out[:limit]
 
 
 def check_study(architecture: str, configs: list[dict], x: np.ndarray, y: np.ndarray, lags: int,

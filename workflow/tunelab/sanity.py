@@ -10,6 +10,7 @@ import json
 from typing import TYPE_CHECKING
 
 from tunelab.fidelity import FidelityPlan, fidelity_plan, setting_spec
+from tunelab.space import model_configs
 
 if TYPE_CHECKING:
     from tunelab.workflow import StudyPlan
@@ -51,8 +52,6 @@ def fidelity_plans(studies: dict[str, StudyPlan]) -> dict[str, FidelityPlan]:
 
 def overfit_params(sp: StudyPlan) -> dict:
     """The overfit rule's parameters: the distinct models and the first period's windows."""
-    from tunelab.overfit import model_configs
-
     first = sp.plan.periods[0]
     return {"architecture": sp.study["architecture"],
             "models": model_configs([t.values for t in sp.plan.trials]),

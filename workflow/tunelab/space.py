@@ -228,3 +228,23 @@ def resolve_space(architecture: str, entries: dict[str, Any]) -> dict[str, Hyper
 def active_values(space: dict[str, Hyperparameter], values: dict[str, Any]) -> dict[str, Any]:
     """Drop conditional hyperparameters that do not exist for these values (e.g. beta2 under SGD)."""
     return {name: v for name, v in values.items() if space[name].is_active(values)}
+
+
+def model_hyperparameters(values: dict) -> dict:
+    """The model's own hyperparameters of a trial, without regularisation (dropout 0)."""
+    hps = {k: v for k, v in values.items() if k not in TRAINING_DEFAULTS}
+    if "dropout" in hps:
+        hps["dropout"] = 0.0
+    return hps
+
+
+def model_configs(trial_values: list[dict], limit: int = 8) -> list[dict]:
+    """The distinct models of a study's trials (at most `limit`, in plan order)."""
+    seen, out = set(), []
+    for values in trial_values:
+        hps = model_hyperparameters(values)
+        key = repr(sorted(hps.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(hps)
+    return out[:limit]
