@@ -27,6 +27,7 @@ import torch
 from tunelab.gpu import cuda_device
 from tunelab.io import atomic_path, write_csv, write_json
 from tunelab.models import build_model
+from tunelab.optim import SGD, Adam, Optimizer
 from tunelab.windows import PeriodData, Split, load_prepared, period_data
 
 CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "lr", "grad_norm",
@@ -81,13 +82,13 @@ def get_lr(cfg: TrainConfig, epoch_progress: float) -> float:
     return base
 
 
-def make_optimizer(cfg: TrainConfig, params) -> torch.optim.Optimizer:
+def make_optimizer(cfg: TrainConfig, params) -> Optimizer:
+    """tunelab.optim's SGD / Adam: torch.optim's updates without its 1.4 s import per job."""
     if cfg.optimizer in ("sgd", "nesterov"):
-        return torch.optim.SGD(params, lr=cfg.learning_rate, momentum=cfg.momentum,
-                               nesterov=cfg.optimizer == "nesterov", weight_decay=cfg.weight_decay)
-    cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
-    return cls(params, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
-               weight_decay=cfg.weight_decay)
+        return SGD(params, lr=cfg.learning_rate, momentum=cfg.momentum,
+                   nesterov=cfg.optimizer == "nesterov", weight_decay=cfg.weight_decay)
+    return Adam(params, lr=cfg.learning_rate, betas=(cfg.beta1, cfg.beta2), eps=cfg.eps,
+                weight_decay=cfg.weight_decay, decoupled=cfg.optimizer == "adamw")
 
 
 def penalty(cfg: TrainConfig, model: torch.nn.Module) -> torch.Tensor | float:
@@ -127,13 +128,12 @@ def train_epoch(model, opt, cfg, x, y, epoch, generator, received=None) -> tuple
     steps = max(math.ceil(n / cfg.batch_size), 1)
     losses, norms = [], []
     for step in range(steps):
-        for group in opt.param_groups:
-            group["lr"] = get_lr(cfg, epoch + step / steps)
+        opt.lr = get_lr(cfg, epoch + step / steps)
         idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
         loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
         if not torch.isfinite(loss):
             raise Diverged(f"train loss became {float(loss.detach())} at epoch {epoch + 1}, step {step + 1}")
-        opt.zero_grad(set_to_none=True)
+        opt.zero_grad()
         (loss + penalty(cfg, model)).backward()
         per_tensor = grad_norms(model)  # the same norms as before; their sum finds dead parameters
         norms.append(float(torch.linalg.vector_norm(per_tensor)))
@@ -182,7 +182,7 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
         valid = evaluate(model, data.valid, device, data.target_std)
         curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
                       "train_loss_std": loss_std, "valid_loss": valid["mse"],
-                      "lr": opt.param_groups[0]["lr"], "grad_norm": gnorm,
+                      "lr": opt.lr, "grad_norm": gnorm,
                       "param_norm": param_norm(model), "time": time.perf_counter() - start})
         if not math.isfinite(valid["mse"]):
             status, reason = "infeasible", f"validation loss became {valid['mse']} at epoch {epoch + 1}"
