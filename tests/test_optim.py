@@ -6,7 +6,6 @@ import sys
 
 import pytest
 import torch
-
 from tunelab.optim import SGD, Adam
 
 CASES = {

@@ -23,6 +23,10 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
+    def _with_grads(self):
+        """(index, parameter, gradient) of the parameters that received a gradient this step."""
+        return ((i, p, p.grad) for i, p in enumerate(self.params) if p.grad is not None)
+
 
 class SGD(Optimizer):
     def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False,
@@ -33,10 +37,7 @@ class SGD(Optimizer):
 
     @torch.no_grad()
     def step(self) -> None:
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            grad = p.grad
+        for i, p, grad in self._with_grads():
             if self.weight_decay:
                 grad = grad.add(p, alpha=self.weight_decay)
             if self.momentum:
@@ -63,10 +64,7 @@ class Adam(Optimizer):
 
     @torch.no_grad()
     def step(self) -> None:
-        for i, p in enumerate(self.params):
-            if p.grad is None:
-                continue
-            grad = p.grad
+        for i, p, grad in self._with_grads():
             self.steps[i] += 1
             if self.weight_decay:
                 if self.decoupled:
