@@ -68,3 +68,15 @@ def test_prepared_file_round_trips_without_pandas(tmp_path):
     assert data.input_names[0] == "load"  # the target's own history comes first
     assert np.isnan(data.target).sum() == info["missing_target"] > 0
     assert data.times.dtype == np.dtype("datetime64[ns]")
+
+
+def test_training_path_reads_the_prepared_file_as_pandas_does(tmp_path):
+    """load_prepared reads Arrow buffers itself (no pandas); it must agree with pandas, nulls included."""
+    ds = write(tmp_path, synthetic_frame(months=1))
+    prepare_file(ds, tmp_path / "prep.parquet")
+    data = load_prepared(str(tmp_path / "prep.parquet"))
+    frame = pd.read_parquet(tmp_path / "prep.parquet")
+    assert (frame["time"].to_numpy().astype("datetime64[ns]") == data.times).all()
+    assert (frame["segment"].to_numpy() == data.segment).all()
+    for i, name in enumerate(data.input_names):
+        np.testing.assert_array_equal(frame[name].to_numpy(dtype=float), data.inputs[:, i])
