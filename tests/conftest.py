@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from tunelab.study import _deep_merge
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEFILE = REPO / "Snakefile"
@@ -60,13 +61,8 @@ def tiny_study(**overrides) -> dict:
 
 
 def merge(base: dict, extra: dict) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    """`extra` merged into a deep copy of `base` (as --config overrides merge into a study)."""
+    return _deep_merge(copy.deepcopy(base), extra)
 
 
 def write_study(workdir: Path, name: str, study: dict) -> Path:
