@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,14 +106,3 @@ def job_counts(output: str) -> dict[str, int]:
             elif parts and parts[0] == "total":
                 in_table = False
     return counts
-
-
-def copy_repo(dest: Path) -> Path:
-    """A copy of the tracked workflow files, for tests that must change them."""
-    for item in ("Snakefile", "workflow", "profiles"):
-        src = REPO / item
-        if src.is_dir():
-            shutil.copytree(src, dest / item, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(src, dest / item)
-    return dest

@@ -13,9 +13,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import yaml
+from conftest import synthetic_frame
+from conftest import tiny_study as shared_tiny_study
 
 REPO = Path(__file__).resolve().parents[2]
 STUDY = "tiny"
@@ -29,42 +29,18 @@ ENV["TUNELAB_MONTH"] = MONTH
 
 
 def tiny_study() -> dict:
-    """2 periods x (hidden_size 8, 16) x (learning_rate 1e-3, 1e-2) on a grid, 2 seeds in one job:
-    8 training jobs. The baseline is one of the trials and no confirmation seeds are trained, so the
-    analysis adds no training job."""
-    return {
-        "question": "Does a wider MLP help on the synthetic series?",
-        "dataset": {"name": "synth", "path": "data/raw/synth.csv", "time": "timestamp", "target": "load",
-                    "features": ["lead", "temp"], "categorical": ["wind"]},
-        "task": {"horizon": 2, "lags": 6},
-        "periods": {"train_months": 2, "valid_months": 1, "test_months": 1, "count": 2},
-        "architecture": "mlp",
-        "hyperparameters": {
-            "hidden_size": {"role": "scientific", "feasible_points": [8, 16]},
-            "learning_rate": {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]},
-            "epochs": 2,
-            "batch_size": 64,
-        },
-        "search": {"algorithm": "grid", "budget": 4},
-        "seeds": 2,
-        "seeds_per_job": 2,
-        "baseline": {"hidden_size": 8, "learning_rate": 1.0e-3},
-        "confirm_seeds": 0,
-    }
-
-
-def synthetic_frame(months: int = 8, seed: int = 0) -> pd.DataFrame:
-    """Hourly data with a daily cycle, a leading feature and a categorical column."""
-    rng = np.random.default_rng(seed)
-    time = pd.date_range("2020-01-01", periods=24 * 30 * months, freq="h")
-    hours = np.arange(len(time))
-    return pd.DataFrame({
-        "timestamp": time,
-        "load": 50 + 20 * np.sin(2 * np.pi * hours / 24) + 3 * rng.standard_normal(len(time)),
-        "lead": np.sin(2 * np.pi * (hours + 6) / 24) + 0.1 * rng.standard_normal(len(time)),
-        "temp": 10 + rng.standard_normal(len(time)),
-        "wind": rng.choice(["N", "S", "E"], size=len(time)),
-    })
+    """tests/conftest.py's tiny study on a grid of 2 hidden sizes x 2 learning rates, 2 epochs,
+    data under data/raw, month not pinned (the month stage sets it): 8 training jobs. The baseline
+    is one of the trials and no confirmation seeds are trained, so the analysis adds no training job."""
+    study = shared_tiny_study(
+        dataset={"path": "data/raw/synth.csv"},
+        hyperparameters={"epochs": 2},
+        baseline={"hidden_size": 8, "learning_rate": 1.0e-3},
+        confirm_seeds=0,
+    )
+    study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]}
+    del study["periods"]["month"]
+    return study
 
 
 def run(cwd: Path, *cmd: str, check: bool = True, env: dict | None = None,

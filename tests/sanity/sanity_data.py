@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import merge, synthetic_frame, write_study  # noqa: F401 (re-exported to the tests)
+from conftest import merge, synthetic_frame, tiny_study, write_study  # noqa: F401 (re-exported)
 from tunelab.windows import Prepared
 
 
@@ -27,23 +27,10 @@ def windows(train: tuple[str, str], valid: tuple[str, str], test: tuple[str, str
 
 
 def study_dict(**overrides) -> dict:
-    """A small study on the synthetic frame: 2 periods x 4 trials, 2 seeds, 3 epochs."""
-    study = {
-        "dataset": {"name": "synth", "path": "data/synth.csv", "time": "timestamp", "target": "load",
-                    "features": ["lead", "temp"], "categorical": ["wind"]},
-        "task": {"horizon": 2, "lags": 6},
-        "periods": {"train_months": 3, "valid_months": 1, "test_months": 0, "count": 2,
-                    "month": "2026-11"},
-        "architecture": "mlp",
-        "hyperparameters": {
-            "hidden_size": {"role": "scientific", "feasible_points": [8, 16]},
-            "learning_rate": {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]},
-            "epochs": 3,
-            "batch_size": 64,
-        },
-        "search": {"algorithm": "grid"},
-        "seeds": 2,
-    }
+    """tests/conftest.py's tiny study with 4 trials (two learning rates), 3 training months, no test
+    window: 2 periods x 4 trials, 2 seeds, 3 epochs."""
+    study = tiny_study(periods={"train_months": 3, "test_months": 0}, search={"algorithm": "grid"})
+    study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]}
     return merge(study, overrides)
 
 
