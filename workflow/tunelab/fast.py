@@ -114,10 +114,3 @@ def _dedupe(trials: list[Trial]) -> list[Trial]:
             out.append(trial)
     return out
 
-
-def describe(study: Study, plan: Plan) -> str:
-    """One line for logs: what fast mode trains."""
-    period = plan.periods[0]
-    epochs = sorted({t.values.get("epochs") for t in plan.trials if "epochs" in t.values})
-    return (f"fast mode: study {study.name}, period {period.id} only, training "
-            f"{period.train[0]:%Y-%m-%d}..{period.train[1]:%Y-%m-%d}, epochs {epochs}")

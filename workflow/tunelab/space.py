@@ -20,7 +20,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("scientific", "nuisance", "fixed")
 OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
 ARCHITECTURES = ("linear", "mlp", "lstm", "cnn")

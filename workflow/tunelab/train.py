@@ -12,7 +12,6 @@ Only numpy, pyarrow and torch are imported here: pandas and matplotlib stay off 
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
 import math
@@ -109,10 +108,6 @@ def grad_norms(model: torch.nn.Module) -> torch.Tensor:
     zero = torch.zeros(())
     return torch.stack([p.grad.detach().norm() if p.grad is not None else zero.to(p.device)
                         for p in model.parameters()])
-
-
-def grad_norm(model: torch.nn.Module) -> float:
-    return float(torch.linalg.vector_norm(grad_norms(model)))
 
 
 def param_norm(model: torch.nn.Module) -> float:
@@ -274,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
     spec = json.loads(args.spec)
-    train_job(copy.deepcopy(spec), args.data, str(Path(args.metrics).parent), args.threads)
+    train_job(spec, args.data, str(Path(args.metrics).parent), args.threads)
     return 0
 
 

@@ -35,9 +35,6 @@ import pandas as pd
 from tunelab.analysis.tables import fmt, jsonable, markdown_table, natural_key, pct, ranked, read_table
 from tunelab.io import write_text
 
-VERDICTS = ("ADOPT", "REJECT", "INCONCLUSIVE")
-
-
 # ---------------------------------------------------------------- candidates (the checkpoint)
 
 

@@ -28,7 +28,6 @@ STYLE = {
 }
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
 INFEASIBLE = "#d62728"
-BASELINE = "#555555"
 
 
 def group_colors(groups) -> dict[str, str]:
