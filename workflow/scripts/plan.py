@@ -1,7 +1,7 @@
-"""Adapter for rule plan: see tunelab.plan.write_plan_files."""
+"""Adapter for rule plan: see tunelab.workflow.write_plan_files."""
 
 from tunelab.io import log_to
-from tunelab.plan import write_plan_files
+from tunelab.workflow import write_plan_files
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     write_plan_files(snakemake.input.study, snakemake.params.month,  # noqa: F821

@@ -203,25 +203,3 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
         "task": study["task"],
         "device": study["device"],
     }
-
-
-def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: str,
-                     fast: bool = False) -> Plan:
-    """The plan rule: the same plan the Snakefile built, written as periods.csv and plan.csv."""
-    from tunelab.dataset import time_span
-    from tunelab.io import write_csv
-    from tunelab.periods import PERIOD_COLUMNS
-    from tunelab.study import load_study
-
-    study = load_study(study_path)
-    start, end, _ = time_span(study["dataset"])
-    plan = make_plan(study, start, end, month)
-    if fast:  # the fast study's plan (tunelab.fast); its name is <study>-fast
-        from tunelab.fast import fast_mode
-
-        study, plan = fast_mode(study, plan)
-    write_csv(periods_out, plan.period_rows(), PERIOD_COLUMNS)
-    write_csv(plan_out, plan.plan_rows(), plan.plan_columns())
-    print(f"{study.name}: month {month}, {len(plan.periods)} periods, {len(plan.trials)} trials, "
-          f"{len(plan.jobs())} training jobs")
-    return plan

@@ -41,24 +41,44 @@ def study_paths(selection: str | list | None) -> list[Path]:
     return paths
 
 
+def plan_study(path: str | Path, config: dict) -> StudyPlan:
+    """Validate one study file and plan it for `config` (month, fast); one readable error if bad."""
+    study = load_study(path)
+    try:
+        start, end, _ = time_span(study["dataset"])
+        plan = make_plan(study, start, end, resolve_month(study, config.get("month")))
+        if fast_requested(study, config):  # one period, short training, few epochs
+            study, plan = fast_mode(study, plan)
+    except USER_ERRORS as exc:
+        raise StudyError(f"{path}: {exc}") from None
+    return StudyPlan(study, plan)
+
+
 def load_studies(config: dict) -> dict[str, StudyPlan]:
-    """Validate every selected study and plan it; raise one readable error for the first bad one."""
+    """Every study selected by `config`, validated and planned; the first bad one raises."""
     studies: dict[str, StudyPlan] = {}
     for path in study_paths(config.get("study")):
-        study = load_study(path)
-        if study.name in studies:
-            raise StudyError(f"study: {study.name!r} is selected twice")
-        try:
-            start, end, _ = time_span(study["dataset"])
-            month = resolve_month(study, config.get("month"))
-            plan = make_plan(study, start, end, month)
-            if fast_requested(study, config):  # one period, short training, few epochs
-                study, plan = fast_mode(study, plan)
-        except USER_ERRORS as exc:
-            raise StudyError(f"{path}: {exc}") from None
-        studies[study.name] = StudyPlan(study, plan)
+        sp = plan_study(path, config)
+        if sp.study.name in studies:
+            raise StudyError(f"study: {sp.study.name!r} is selected twice")
+        studies[sp.study.name] = sp
     check_datasets(studies)
     return studies
+
+
+def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: str,
+                     fast: bool = False) -> Plan:
+    """The plan rule: the plan the Snakefile built (same study, month and mode), for people to read."""
+    from tunelab.io import write_csv
+    from tunelab.periods import PERIOD_COLUMNS
+
+    sp = plan_study(study_path, {"month": month, "fast": fast})
+    plan = sp.plan
+    write_csv(periods_out, plan.period_rows(), PERIOD_COLUMNS)
+    write_csv(plan_out, plan.plan_rows(), plan.plan_columns())
+    print(f"{plan.study}: month {month}, {len(plan.periods)} periods, {len(plan.trials)} trials, "
+          f"{len(plan.jobs())} training jobs")
+    return plan
 
 
 def check_datasets(studies: dict[str, StudyPlan]) -> None:
