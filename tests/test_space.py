@@ -67,11 +67,11 @@ def test_training_hyperparameter_names_match_the_trainer():
 
 
 def test_parse_time_modules_do_not_import_torch():
-    """The Snakefile's parse-time modules stay light: no torch in the Snakemake process."""
+    """The Snakefile's parse-time modules stay light: no torch or matplotlib in the Snakemake process."""
     import subprocess
     import sys
 
     code = ("import sys, tunelab.workflow, tunelab.sanity, tunelab.analysis.context; "
-            "print('torch' in sys.modules)")
+            "print('torch' in sys.modules or 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
