@@ -8,7 +8,7 @@ study's plan (same specs, same seeds, one torch thread per job) and write runs.c
 - snakemake: `snakemake --cores N results/<study>/runs.csv results/<study>/trials.csv` in a
   fresh directory (one process per training job: Python + torch start-up each time);
 - in-process: one Python program with a pool of N worker processes, each importing torch once
-  and calling `tunelab.train.train_job` for its share of the jobs.
+  and calling `tunelab.train.loop.train_job` for its share of the jobs.
 The ratio is snakemake wall time / in-process wall time, measured in one run of this script.
 """
 
@@ -27,7 +27,7 @@ from _common import REPO, cleanup, machine, scratch, snakemake
 
 def _train(args):
     spec, data, out = args
-    from tunelab.train import train_job
+    from tunelab.train.loop import train_job
 
     train_job(spec, data, out, threads=1)
 
@@ -37,7 +37,7 @@ def in_process(workdir: Path, study: str, cores: int) -> float:
     start = time.perf_counter()
     os.chdir(workdir)
     from tunelab.collect import collect_file, summarise_file
-    from tunelab.dataset import prepare_file
+    from tunelab.data.dataset import prepare_file
     from tunelab.workflow import load_studies, metrics_files, spec_json
 
     sp = load_studies({"study": study})[Path(study).stem]

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, synthetic_frame
-from tunelab.dataset import DataError, prepare, prepare_file, time_span
-from tunelab.windows import load_prepared
+from tunelab.data.dataset import DataError, prepare, prepare_file, time_span
+from tunelab.data.windows import load_prepared
 
 SYNTH = {"name": "synth", "time": "timestamp", "target": "load", "features": ["lead", "temp"],
          "categorical": ["wind"]}

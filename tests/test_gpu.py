@@ -1,4 +1,4 @@
-"""tunelab.gpu: with several GPUs visible, each training job claims its own device."""
+"""tunelab.train.gpu: with several GPUs visible, each training job claims its own device."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from types import SimpleNamespace
 
 import pytest
-from tunelab import gpu
+from tunelab.train import gpu
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,7 @@ def test_each_claim_gets_a_device_nobody_holds():
 
 def test_a_claim_ends_with_its_process_even_when_killed(locks):
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from tunelab import gpu; "
+        [sys.executable, "-c", "import sys, time; from tunelab.train import gpu; "
          "print(gpu.claim(['GPU-a', 'GPU-b']), flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:

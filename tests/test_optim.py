@@ -1,4 +1,4 @@
-"""tunelab.optim matches torch.optim update for update, and keeps torch._dynamo out of training jobs."""
+"""tunelab.train.optim matches torch.optim update for update, and keeps torch._dynamo out of training jobs."""
 
 import json
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import torch
-from tunelab.optim import SGD, Adam
+from tunelab.train.optim import SGD, Adam
 
 CASES = {
     "sgd": (lambda p: SGD(p, lr=0.05, weight_decay=1.0e-3),
@@ -56,7 +56,7 @@ def test_updates_match_torch_optim(name):
 def test_a_training_job_does_not_import_torch_dynamo(tmp_path):
     """torch._dynamo costs 1.4 s per job; the training path must not pull it in."""
     code = ("import sys, torch\n"
-            "from tunelab.train import make_optimizer, TrainConfig\n"
+            "from tunelab.train.loop import make_optimizer, TrainConfig\n"
             "m = torch.nn.Linear(3, 1)\n"
             "for name in ('sgd', 'nesterov', 'adam', 'adamw'):\n"
             "    opt = make_optimizer(TrainConfig(optimizer=name), m.parameters())\n"

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from tunelab.periods import PeriodError, add_months, choose_periods, current_month, explicit, rotate
+from tunelab.data.periods import PeriodError, add_months, choose_periods, current_month, explicit, rotate
 
 START, END = dt.datetime(2010, 1, 1), dt.datetime(2015, 1, 1)
 SPEC = {"train_months": 6, "valid_months": 1, "test_months": 1, "count": 3}

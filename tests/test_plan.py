@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from conftest import tiny_study
-from tunelab.plan import block_name, block_seeds, make_plan, make_trials, resolve_month, seed_blocks, trial_id
+from tunelab.search.plan import block_name, block_seeds, make_plan, make_trials, resolve_month, seed_blocks, trial_id
 from tunelab.study import study_from_dict
 
 SPAN = (dt.datetime(2020, 1, 1), dt.datetime(2020, 9, 1))

@@ -3,8 +3,8 @@
 import math
 
 import pytest
-from tunelab.samplers import SAMPLERS, GridSampler, QuasiRandomSampler, make_sampler
-from tunelab.space import parse_entry
+from tunelab.search.samplers import SAMPLERS, GridSampler, QuasiRandomSampler, make_sampler
+from tunelab.search.space import parse_entry
 
 SPACE = [
     parse_entry("learning_rate", {"role": "nuisance", "min": 1.0e-5, "max": 1.0, "scaling": "log"}),

@@ -1,5 +1,5 @@
 import pytest
-from tunelab.space import SpaceError, active_values, parse_entry, resolve_space, round_sig
+from tunelab.search.space import SpaceError, active_values, parse_entry, resolve_space, round_sig
 
 
 def test_bare_value_is_fixed():
@@ -60,8 +60,8 @@ def test_training_hyperparameter_names_match_the_trainer():
     """space.TRAINING_DEFAULTS and train.TrainConfig name the same training hyperparameters."""
     from dataclasses import fields
 
-    from tunelab.space import TRAINING_DEFAULTS
-    from tunelab.train import TrainConfig
+    from tunelab.search.space import TRAINING_DEFAULTS
+    from tunelab.train.loop import TrainConfig
 
     assert set(TRAINING_DEFAULTS) == {f.name for f in fields(TrainConfig)}
 
@@ -71,7 +71,7 @@ def test_parse_time_modules_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, tunelab.workflow, tunelab.sanity, tunelab.analysis.context; "
+    code = ("import sys, tunelab.workflow, tunelab.sanity.targets, tunelab.analysis.context; "
             "print('torch' in sys.modules or 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

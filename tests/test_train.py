@@ -6,11 +6,11 @@ import math
 import pytest
 import torch
 from conftest import synthetic_frame
-from tunelab.dataset import prepare_file
-from tunelab.models import ARCHITECTURES, build_model
-from tunelab.space import resolve_space
-from tunelab.train import TrainConfig, get_lr, train_job
-from tunelab.windows import load_prepared, period_data
+from tunelab.data.dataset import prepare_file
+from tunelab.data.windows import load_prepared, period_data
+from tunelab.search.space import resolve_space
+from tunelab.train.loop import TrainConfig, get_lr, train_job
+from tunelab.train.models import ARCHITECTURES, build_model
 
 WINDOWS = {"train": ["2020-01-01T00:00:00", "2020-03-01T00:00:00"],
            "valid": ["2020-03-01T00:00:00", "2020-04-01T00:00:00"],
@@ -156,7 +156,7 @@ def test_a_training_job_imports_neither_pandas_nor_matplotlib(prepared, tmp_path
     import sys
 
     code = ("import json, sys\n"
-            "from tunelab.train import train_job\n"
+            "from tunelab.train.loop import train_job\n"
             f"train_job(json.loads({json.dumps(json.dumps(spec(values(epochs=1), seeds=(0,))))}), "
             f"{prepared!r}, {str(tmp_path / 'o')!r})\n"
             "print(json.dumps(sorted(m for m in ('pandas', 'matplotlib', 'torch._dynamo') if m in sys.modules)))\n")

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from tunelab.windows import Prepared, label_rows, period_data, scaling
+from tunelab.data.windows import Prepared, label_rows, period_data, scaling
 
 
 def hourly(n=200, gap_at=None, missing=()):

@@ -7,8 +7,8 @@ import pytest
 from conftest import tiny_study
 from tunelab.analysis.context import study_context
 from tunelab.analysis.decision import decide, select_candidates
-from tunelab.baseline import BUILTIN_VALUES, baseline_values, confirm_seeds
-from tunelab.plan import job_spec, make_plan, trial_id
+from tunelab.search.baseline import BUILTIN_VALUES, baseline_values, confirm_seeds
+from tunelab.search.plan import job_spec, make_plan, trial_id
 from tunelab.study import study_from_dict
 
 SPAN = (dt.datetime(2020, 1, 1), dt.datetime(2020, 9, 1))
@@ -31,7 +31,7 @@ def test_no_baseline_takes_the_built_in_defaults_and_the_fixed_values():
 
 
 def test_builtin_values_mirror_the_trainer():
-    from tunelab.train import TrainConfig
+    from tunelab.train.loop import TrainConfig
 
     for name, value in BUILTIN_VALUES.items():
         assert getattr(TrainConfig(), name) == value

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import merge, synthetic_frame, tiny_study, write_study  # noqa: F401 (re-exported)
-from tunelab.windows import Prepared
+from tunelab.data.windows import Prepared
 
 
 def prepared_series(target: np.ndarray, start: str = "2021-01-01", features: dict | None = None) -> Prepared:

@@ -3,7 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from tunelab.datareport import (
+from tunelab.data.dataset import prepare, write_prepared
+from tunelab.data.report import (
     _get_data_report_info,
     build_report,
     data_report_file,
@@ -11,7 +12,6 @@ from tunelab.datareport import (
     plot_data_report,
     report_markdown,
 )
-from tunelab.dataset import prepare, write_prepared
 
 HOUR = pd.Timedelta(1, "h")
 WINDOWS = {"v2021-03": {"train": ("2021-01-01T00:00:00", "2021-03-01T00:00:00"),

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from tunelab.dynamics import (
+from tunelab.data.windows import PeriodData, Split
+from tunelab.sanity.dynamics import (
     _get_norms_info,
     dynamics_file,
     flag_table,
@@ -14,8 +15,7 @@ from tunelab.dynamics import (
     read_dead,
     run_flags,
 )
-from tunelab.train import train_run
-from tunelab.windows import PeriodData, Split
+from tunelab.train.loop import train_run
 
 
 def curve(train_loss, lr=None, **extra):
@@ -81,7 +81,7 @@ def test_training_records_parameters_that_never_get_a_gradient():
     split = Split(x=rng.standard_normal((64, 4, 2)).astype(np.float32),
                   y=rng.standard_normal(64).astype(np.float32))
     data = PeriodData(split, split, None, 0.0, 1.0, ["a", "b"])
-    from tunelab import models
+    from tunelab.train import models
 
     models.ARCHITECTURES["detached_test"] = Detached
     try:

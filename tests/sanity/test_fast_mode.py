@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 from sanity_data import study_dict, synth_dir_fixture, write_study  # noqa: F401 (a fixture)
-from tunelab.fast import fast_mode, fast_requested, months_back, parse_length, window_start
-from tunelab.plan import make_plan
+from tunelab.sanity.fast import fast_mode, fast_requested, months_back, parse_length, window_start
+from tunelab.search.plan import make_plan
 from tunelab.study import StudyError, study_from_dict
 from tunelab.workflow import load_studies
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sanity_data import study_dict
-from tunelab.fidelity import (
+from tunelab.sanity.fidelity import (
     Setting,
     _get_fidelity_info,
     fidelity_markdown,
@@ -20,7 +20,7 @@ from tunelab.fidelity import (
     seed_ceiling,
     setting_spec,
 )
-from tunelab.plan import make_plan
+from tunelab.search.plan import make_plan
 from tunelab.study import StudyError, study_from_dict
 from tunelab.workflow import StudyPlan
 

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from sanity_data import prepared_series, windows
-from tunelab.naive import (
+from tunelab.data.windows import period_data
+from tunelab.sanity.naive import (
     baseline_lines,
     baseline_rows,
     baseline_summary,
@@ -12,7 +13,6 @@ from tunelab.naive import (
     fit_linear,
     period_baselines,
 )
-from tunelab.windows import period_data
 
 HOURS = 24 * 90  # 2021-01-01 .. 2021-03-31
 W = windows(("2021-01-01", "2021-02-01"), ("2021-02-01", "2021-03-01"), ("2021-03-01", "2021-03-31"))

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 from sanity_data import prepared_series, windows
-from tunelab.overfit import (
+from tunelab.data.windows import period_data
+from tunelab.sanity.overfit import (
     EXAMPLES,
     check_study,
     model_configs,
@@ -13,8 +14,7 @@ from tunelab.overfit import (
     overfit_markdown,
     tiny_batch,
 )
-from tunelab.space import ARCHITECTURE_DEFAULTS
-from tunelab.windows import period_data
+from tunelab.search.space import ARCHITECTURE_DEFAULTS
 
 LAGS = 12
 

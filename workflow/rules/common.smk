@@ -6,7 +6,7 @@ from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files,
 from tunelab.workflow import confirm_files, curves_files
 from tunelab.workflow import threads_warnings, train_resources
 from tunelab.analysis.context import study_context
-from tunelab.sanity import sanity_targets
+from tunelab.sanity.targets import sanity_targets
 
 
 try:

@@ -4,8 +4,8 @@
 # rule itself, then ranked against the full study.
 import sys
 
-from tunelab.fidelity import SETTING_RE
-from tunelab.sanity import (
+from tunelab.sanity.fidelity import SETTING_RE
+from tunelab.sanity.targets import (
     fidelity_outputs,
     fidelity_plans,
     fidelity_spec_json,

@@ -26,5 +26,5 @@ rule train:
     conda:
         "../envs/tunelab.yaml"
     shell:
-        "python -m tunelab.train --spec {params.spec:q} --data {input.data:q}"
+        "python -m tunelab.train.loop --spec {params.spec:q} --data {input.data:q}"
         " --metrics {output.metrics:q} --threads {threads} > {log:q} 2>&1"

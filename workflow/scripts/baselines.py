@@ -1,7 +1,7 @@
-"""Adapter for rule baselines: see tunelab.naive.baselines_file."""
+"""Adapter for rule baselines: see tunelab.sanity.naive.baselines_file."""
 
 from tunelab.io import log_to
-from tunelab.naive import baselines_file
+from tunelab.sanity.naive import baselines_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     p = snakemake.params  # noqa: F821

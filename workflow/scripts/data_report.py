@@ -1,6 +1,6 @@
-"""Adapter for rule data_report: see tunelab.datareport.data_report_file."""
+"""Adapter for rule data_report: see tunelab.data.report.data_report_file."""
 
-from tunelab.datareport import data_report_file
+from tunelab.data.report import data_report_file
 from tunelab.io import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)

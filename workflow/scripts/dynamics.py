@@ -1,7 +1,7 @@
-"""Adapter for rule dynamics: see tunelab.dynamics.dynamics_file."""
+"""Adapter for rule dynamics: see tunelab.sanity.dynamics.dynamics_file."""
 
-from tunelab.dynamics import dynamics_file
 from tunelab.io import log_to
+from tunelab.sanity.dynamics import dynamics_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     i = snakemake.input  # noqa: F821

@@ -1,7 +1,7 @@
-"""Adapter for rule fidelity_report: see tunelab.fidelity.fidelity_file."""
+"""Adapter for rule fidelity_report: see tunelab.sanity.fidelity.fidelity_file."""
 
-from tunelab.fidelity import fidelity_file
 from tunelab.io import log_to
+from tunelab.sanity.fidelity import fidelity_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     p, o = snakemake.params, snakemake.output  # noqa: F821

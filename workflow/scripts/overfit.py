@@ -1,7 +1,7 @@
-"""Adapter for rule overfit: see tunelab.overfit.overfit_file."""
+"""Adapter for rule overfit: see tunelab.sanity.overfit.overfit_file."""
 
 from tunelab.io import log_to
-from tunelab.overfit import overfit_file
+from tunelab.sanity.overfit import overfit_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     p = snakemake.params  # noqa: F821

@@ -1,6 +1,6 @@
-"""Adapter for rule prepare_dataset: see tunelab.dataset.prepare_file."""
+"""Adapter for rule prepare_dataset: see tunelab.data.dataset.prepare_file."""
 
-from tunelab.dataset import prepare_file
+from tunelab.data.dataset import prepare_file
 from tunelab.io import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)

@@ -55,7 +55,7 @@ def cmd_status(args) -> int:
 
 def _print_baselines(study_dir: Path, objective: str) -> None:
     """The simple baselines on the same periods (baselines.csv), to read the leaderboard against."""
-    from tunelab.naive import baseline_lines, read_baselines
+    from tunelab.sanity.naive import baseline_lines, read_baselines
 
     frame = read_baselines(study_dir / "baselines.csv")
     if frame is not None and len(frame):

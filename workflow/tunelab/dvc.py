@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from tunelab.io import write_csv, write_json, write_text
-from tunelab.plan import MONTH_RE, resolve_month
+from tunelab.search.plan import MONTH_RE, resolve_month
 from tunelab.study import load_study
 
 MONTH_ENV = "TUNELAB_MONTH"  # "the current month is ..." for a `dvc repro` (the study's pin still wins)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tunelab.space import Hyperparameter, SpaceError, resolve_space
+from tunelab.search.space import Hyperparameter, SpaceError, resolve_space
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "study.schema.yaml"
 

@@ -10,10 +10,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.dataset import DataError, time_span
-from tunelab.fast import fast_mode, fast_requested
-from tunelab.periods import PeriodError
-from tunelab.plan import Plan, job_spec, make_plan, resolve_month
+from tunelab.data.dataset import DataError, time_span
+from tunelab.data.periods import PeriodError
+from tunelab.sanity.fast import fast_mode, fast_requested
+from tunelab.search.plan import Plan, job_spec, make_plan, resolve_month
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
@@ -69,8 +69,8 @@ def load_studies(config: dict) -> dict[str, StudyPlan]:
 def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: str,
                      fast: bool = False) -> Plan:
     """The plan rule: the plan the Snakefile built (same study, month and mode), for people to read."""
+    from tunelab.data.periods import PERIOD_COLUMNS
     from tunelab.io import write_csv
-    from tunelab.periods import PERIOD_COLUMNS
 
     sp = plan_study(study_path, {"month": month, "fast": fast})
     plan = sp.plan

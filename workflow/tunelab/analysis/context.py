@@ -16,7 +16,7 @@ def hyperparameter_info(hp) -> dict[str, Any]:
 
 def study_context(study, plan) -> dict[str, Any]:
     """The study's question, objective, searched space, seeds, baseline and decision settings."""
-    from tunelab.baseline import baseline_values
+    from tunelab.search.baseline import baseline_values
 
     _, source = baseline_values(study)
     base = plan.baseline_trial

@@ -11,7 +11,7 @@ never overwrite those of the full study. Each trial keeps its full-mode id: a fa
 the same configuration join on the trial id (the `epochs` column shows the capped budget).
 
 Whether the cheap mode ranks trials the way the full mode does is what the fidelity study measures
-(see tunelab.fidelity); its report says which `fast_train` / `fast_epochs` to use.
+(see tunelab.sanity.fidelity); its report says which `fast_train` / `fast_epochs` to use.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import dataclasses
 import datetime as dt
 import re
 
-from tunelab.periods import Period
-from tunelab.plan import Plan, Trial
+from tunelab.data.periods import Period
+from tunelab.search.plan import Plan, Trial
 from tunelab.study import Study, StudyError
 
 FAST_SUFFIX = "-fast"

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tunelab.space import Hyperparameter
+from tunelab.search.space import Hyperparameter
 
 
 class Sampler:

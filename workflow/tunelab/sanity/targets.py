@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from tunelab.fidelity import FidelityPlan, fidelity_plan, setting_spec
-from tunelab.space import model_configs
+from tunelab.sanity.fidelity import FidelityPlan, fidelity_plan, setting_spec
+from tunelab.search.space import model_configs
 
 if TYPE_CHECKING:
     from tunelab.workflow import StudyPlan
@@ -64,7 +64,7 @@ def setting_rows(fp: FidelityPlan) -> list[dict]:
 
 def fidelity_spec_json(sp: StudyPlan, fp: FidelityPlan, setting: str, period: str, trial: str,
                        block: str) -> str:
-    """The train_fidelity job's spec (see tunelab.fidelity.setting_spec), as the train job reads it."""
+    """The train_fidelity job's spec (see tunelab.sanity.fidelity.setting_spec), as the train job reads it."""
     spec = setting_spec(sp, fp, setting, period, trial, block)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 

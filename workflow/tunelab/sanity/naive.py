@@ -1,7 +1,7 @@
 """Simple baselines: how well does the obvious thing do on the study's own periods?
 
 Three forecasts, fitted on each period's training window and scored on its validation (and test)
-window with the examples, scaling and metrics the study's runs use (tunelab.windows; MSE on the
+window with the examples, scaling and metrics the study's runs use (tunelab.data.windows; MSE on the
 scaled target, MAE in target units), so a trial's objective can be read against them:
 - persistence: the target's last value in the input window (a missing last value is the training
   mean, as the models see it);
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tunelab.windows import PeriodData, Split, load_prepared, period_data
+from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
 
 BASELINES = ("persistence", "training_mean", "linear")
 COLUMNS = ["study", "baseline", "period", "valid_mse", "valid_mae", "test_mse", "test_mae",

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunelab.space import CHOICES, Hyperparameter, active_values, known_hyperparameters
+from tunelab.search.space import CHOICES, Hyperparameter, active_values, known_hyperparameters
 
 # Built-in values of hyperparameters whose built-in entry is a search range; they mirror
-# tunelab.train.TrainConfig (not imported here: train imports torch, +2 s at parse time).
+# tunelab.train.loop.TrainConfig (not imported here: train imports torch, +2 s at parse time).
 BUILTIN_VALUES: dict[str, Any] = {"learning_rate": 1.0e-3}
 
 

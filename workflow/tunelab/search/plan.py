@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from tunelab.baseline import baseline_group, baseline_values, confirm_seeds
-from tunelab.periods import Period, choose_periods, current_month
-from tunelab.samplers import GridSampler, make_sampler
-from tunelab.space import active_values
+from tunelab.data.periods import Period, choose_periods, current_month
+from tunelab.search.baseline import baseline_group, baseline_values, confirm_seeds
+from tunelab.search.samplers import GridSampler, make_sampler
+from tunelab.search.space import active_values
 from tunelab.study import Study
 
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")

@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tunelab.gpu import cuda_device
+from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
 from tunelab.io import atomic_path, write_csv, write_json
-from tunelab.models import build_model
-from tunelab.optim import SGD, Adam, Optimizer
-from tunelab.windows import PeriodData, Split, load_prepared, period_data
+from tunelab.train.gpu import cuda_device
+from tunelab.train.models import build_model
+from tunelab.train.optim import SGD, Adam, Optimizer
 
 CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "lr", "grad_norm",
                  "param_norm", "time"]
@@ -82,7 +82,7 @@ def get_lr(cfg: TrainConfig, epoch_progress: float) -> float:
 
 
 def make_optimizer(cfg: TrainConfig, params) -> Optimizer:
-    """tunelab.optim's SGD / Adam: torch.optim's updates without its 1.4 s import per job."""
+    """tunelab.train.optim's SGD / Adam: torch.optim's updates without its 1.4 s import per job."""
     if cfg.optimizer in ("sgd", "nesterov"):
         return SGD(params, lr=cfg.learning_rate, momentum=cfg.momentum,
                    nesterov=cfg.optimizer == "nesterov", weight_decay=cfg.weight_decay)

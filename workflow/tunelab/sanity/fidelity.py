@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tunelab.fast import cap_epochs, shorten_training
-from tunelab.periods import Period
-from tunelab.plan import block_name, job_spec
+from tunelab.data.periods import Period
+from tunelab.sanity.fast import cap_epochs, shorten_training
+from tunelab.search.plan import block_name, job_spec
 from tunelab.study import Study, StudyError, schema
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ def _get_fidelity_info(table: pd.DataFrame, threshold: float, ceiling: float | N
 def _length_order(train: str) -> float:
     if train == "full":
         return math.inf
-    from tunelab.fast import parse_length
+    from tunelab.sanity.fast import parse_length
 
     n, unit = parse_length(train)
     return n * {"d": 1, "w": 7, "m": 30.4}[unit]

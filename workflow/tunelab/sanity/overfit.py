@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from tunelab.models import build_model
-from tunelab.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
+from tunelab.search.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
+from tunelab.train.models import build_model
 
 EXAMPLES = 16
 LEARNING_RATES = (3.0e-3, 1.0e-2, 3.0e-2)  # a large LSTM needs the small one
@@ -114,8 +114,8 @@ def overfit_markdown(study: str, architecture: str, period: str,
 def overfit_file(prepared: str, study: str, architecture: str, models: list[dict],
                  period: str, windows: dict, lags: int, horizon: int, output: str) -> list:
     """The overfit rule: each distinct model (model_configs) on the first period -> sanity.md."""
+    from tunelab.data.windows import load_prepared, period_data
     from tunelab.io import write_text
-    from tunelab.windows import load_prepared, period_data
 
     data = period_data(load_prepared(prepared), {**windows, "test": None}, lags, horizon)
     results = check_study(architecture, models, data.train.x, data.train.y, lags)

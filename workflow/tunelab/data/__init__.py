@@ -1,0 +1,1 @@
+"""Data stage: the dataset, its windows, the periods of the monthly rotation, the data report."""

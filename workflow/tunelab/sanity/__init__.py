@@ -1,0 +1,1 @@
+"""Sanity tools: simple baselines, the overfit check, training dynamics, fast mode, fidelity."""

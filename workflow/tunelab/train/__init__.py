@@ -1,0 +1,1 @@
+"""Training stage: everything a training job runs (loop, models, optimisers, GPU claim)."""
