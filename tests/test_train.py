@@ -81,7 +81,8 @@ def test_outputs_and_test_metrics_kept_apart(prepared, tmp_path):
     assert all("test_mse" not in r for r in metrics["runs"])
     assert [r["seed"] for r in test["runs"]] == [0, 1] and all(r["test_mse"] > 0 for r in test["runs"])
     header = (out / "curves.csv").read_text().splitlines()[0]
-    assert header == "seed,epoch,train_loss,train_loss_std,valid_loss,lr,grad_norm,param_norm,time"
+    assert header == ("seed,epoch,train_loss,train_loss_std,valid_loss,valid_mae,lr,grad_norm,param_norm,"
+                      "time")
     for r in metrics["runs"]:
         assert 1 <= r["best_epoch"] <= r["epochs_run"] == 6
 
@@ -92,6 +93,18 @@ def test_best_epoch_is_the_lowest_validation_loss(prepared, tmp_path):
     valid = [float(r[4]) for r in rows]
     assert metrics["runs"][0]["best_epoch"] == valid.index(min(valid)) + 1
     assert metrics["runs"][0]["valid_mse"] == pytest.approx(min(valid))
+
+
+def test_curve_records_the_mae_in_target_units_at_every_epoch(prepared, tmp_path):
+    """`objective: valid_mae` studies draw their curves in the objective's own units."""
+    metrics, out = run(prepared, tmp_path, values(epochs=5, patience=0), seeds=(0,))
+    lines = (out / "curves.csv").read_text().splitlines()
+    header, rows = lines[0].split(","), [dict(zip(lines[0].split(","), r.split(","), strict=True))
+                                         for r in lines[1:]]
+    assert "valid_mae" in header and len(rows) == 5
+    best = rows[metrics["runs"][0]["best_epoch"] - 1]
+    assert float(best["valid_mae"]) == pytest.approx(metrics["runs"][0]["valid_mae"])
+    assert len({r["valid_mae"] for r in rows}) > 1  # one value per epoch, not the best copied
 
 
 def test_early_stopping_stops_after_patience(prepared, tmp_path):

@@ -29,8 +29,10 @@ from tunelab.train.gpu import cuda_device
 from tunelab.train.models import build_model
 from tunelab.train.optim import SGD, Adam, Optimizer
 
-CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "lr", "grad_norm",
-                 "param_norm", "time"]
+# valid_loss is the MSE of the scaled target (what training minimises); valid_mae is in target units,
+# so a study whose objective is valid_mae can draw its curves in the objective's own units.
+CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "valid_mae", "lr",
+                 "grad_norm", "param_norm", "time"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed
         valid = evaluate(model, data.valid, device, data.target_std)
         curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
                       "train_loss_std": loss_std, "valid_loss": valid["mse"],
+                      "valid_mae": valid["mae"],
                       "lr": opt.lr, "grad_norm": gnorm,
                       "param_norm": param_norm(model), "time": time.perf_counter() - start})
         if not math.isfinite(valid["mse"]):
