@@ -157,59 +157,150 @@ def evaluate(model, split: Split | None, device, target_std: float) -> dict:
             "examples": len(y)}
 
 
-def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed: int,
-              device: torch.device) -> dict:
-    """Train one run; return its metrics, its curve and its best state (None if infeasible)."""
+@dataclass
+class RunState:
+    """A run between two epochs: everything it needs to go on exactly as if it had never stopped.
+
+    Successive-halving rungs (tunelab.search.rungs) train a run to a rung's epoch, save this, and
+    a promoted trial's next job resumes from it: weights, optimizer memory, the global RNG (dropout)
+    and the data-order generator, the curve so far, the best epoch's weights and the early-stopping
+    count. The learning-rate schedule is always over the trial's full `epochs`, so a rung's run is
+    an exact prefix of the full run (tests/test_resume.py checks it bit for bit).
+    """
+
+    seed: int
+    received: torch.Tensor  # summed gradient norm per parameter tensor (finds dead parameters)
+    model: dict | None = None  # the weights now (not the best epoch's); set by `snapshot`
+    optimizer: dict | None = None
+    rng: torch.Tensor | None = None  # torch's global generator
+    data_order: torch.Tensor | None = None  # the generator that shuffles the batches
+    cuda_rng: torch.Tensor | None = None  # the GPU's generator, for a run on a GPU
+    curve: list[dict] = dataclasses.field(default_factory=list)
+    best: dict | None = None  # the best validation epoch so far
+    best_state: dict | None = None  # its weights
+    since_best: int = 0  # epochs since the best one (early stopping)
+    status: str = "ok"
+    reason: str = ""
+    done: bool = False  # early-stopped or infeasible: nothing is left to train
+    elapsed: float = 0.0  # training seconds so far
+
+    @property
+    def epoch(self) -> int:
+        """Epochs trained (an epoch that diverged is not counted: `done` is set instead)."""
+        return len(self.curve)
+
+    def snapshot(self, model, opt: Optimizer, generator: torch.Generator) -> None:
+        self.model, self.optimizer = _cpu_state(model), opt.state_dict()
+        self.rng, self.data_order = torch.get_rng_state(), generator.get_state()
+        device = next(model.parameters()).device
+        self.cuda_rng = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
+
+    def to_dict(self) -> dict:  # plain containers: torch.load(weights_only=True) reads them
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> RunState:
+        return cls(**saved)
+
+
+def save_states(path: str | Path, config: dict, states: list[RunState]) -> None:
+    """state.pt of a block: every seed's RunState, beside the job's other outputs."""
+    with atomic_path(path) as tmp:
+        torch.save({"config": config, "states": [s.to_dict() for s in states]}, tmp)
+
+
+def load_states(path: str | Path, spec: dict) -> dict[int, RunState]:
+    """A block's saved states by seed; a state saved for another trial or period is a fault."""
+    saved = torch.load(path, weights_only=True)
+    for key in ("study", "period", "trial", "hyperparameters"):
+        if saved["config"].get(key) != spec.get(key):
+            raise ValueError(f"{path}: saved for {key}={saved['config'].get(key)!r}, "
+                             f"not {spec.get(key)!r}: cannot resume from it")
+    return {s["seed"]: RunState.from_dict(s) for s in saved["states"]}
+
+
+def start_run(architecture: str, values: dict, lags: int, inputs: int, seed: int,
+              device: torch.device, saved: RunState | None = None):
+    """Model, optimizer and data-order generator of a run: fresh, or restored from `saved`."""
     cfg, model_hps = TrainConfig.from_hyperparameters(values)
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = build_model(architecture, lags, data.train.x.shape[2], model_hps).to(device)
+    model = build_model(architecture, lags, inputs, model_hps).to(device)
     opt = make_optimizer(cfg, model.parameters())
+    if saved is None:
+        received = torch.zeros(len(list(model.parameters())), device=device)
+        return cfg, model, opt, generator, RunState(seed=seed, received=received)
+    model.load_state_dict(saved.model)
+    opt.load_state_dict(saved.optimizer)
+    torch.set_rng_state(saved.rng)
+    generator.set_state(saved.data_order)
+    if saved.cuda_rng is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(saved.cuda_rng, device)
+    saved.received = saved.received.to(device)
+    return cfg, model, opt, generator, saved
+
+
+def train_run(data: PeriodData, architecture: str, values: dict, lags: int, seed: int,
+              device: torch.device, stop_epoch: int | None = None,
+              saved: RunState | None = None) -> dict:
+    """Train one run up to `stop_epoch` (default: the trial's `epochs`), from scratch or from
+    `saved`; return its metrics, curve, best state (None if infeasible) and RunState."""
+    cfg, model, opt, generator, state = start_run(
+        architecture, values, lags, data.train.x.shape[2], seed, device, saved)
+    until = cfg.epochs if stop_epoch is None else min(stop_epoch, cfg.epochs)
     x = torch.from_numpy(data.train.x).to(device)
     y = torch.from_numpy(data.train.y).to(device)
-    curve, best, best_state, since_best = [], None, None, 0
-    received = torch.zeros(len(list(model.parameters())), device=device)  # summed gradient norms
-    status, reason, start = "ok", "", time.perf_counter()
-    for epoch in range(cfg.epochs):
+    start = time.perf_counter() - state.elapsed
+    while not state.done and state.epoch < until:
+        epoch = state.epoch
         try:
-            loss, loss_std, gnorm = train_epoch(model, opt, cfg, x, y, epoch, generator, received)
+            loss, loss_std, gnorm = train_epoch(model, opt, cfg, x, y, epoch, generator, state.received)
         except Diverged as exc:
-            status, reason = "infeasible", str(exc)
+            state.status, state.reason, state.done = "infeasible", str(exc), True
             break
         valid = evaluate(model, data.valid, device, data.target_std)
-        curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
-                      "train_loss_std": loss_std, "valid_loss": valid["mse"],
-                      "valid_mae": valid["mae"],
-                      "lr": opt.lr, "grad_norm": gnorm,
-                      "param_norm": param_norm(model), "time": time.perf_counter() - start})
+        state.curve.append({"seed": seed, "epoch": epoch + 1, "train_loss": loss,
+                            "train_loss_std": loss_std, "valid_loss": valid["mse"],
+                            "valid_mae": valid["mae"],
+                            "lr": opt.lr, "grad_norm": gnorm,
+                            "param_norm": param_norm(model), "time": time.perf_counter() - start})
         if not math.isfinite(valid["mse"]):
-            status, reason = "infeasible", f"validation loss became {valid['mse']} at epoch {epoch + 1}"
+            state.status, state.done = "infeasible", True
+            state.reason = f"validation loss became {valid['mse']} at epoch {epoch + 1}"
             break
-        if best is None or valid["mse"] < best["mse"]:
-            best, best_state, since_best = {**valid, "epoch": epoch + 1}, _cpu_state(model), 0
+        if state.best is None or valid["mse"] < state.best["mse"]:
+            state.best, state.best_state, state.since_best = {**valid, "epoch": epoch + 1}, _cpu_state(model), 0
         else:
-            since_best += 1
-            if cfg.patience and since_best >= cfg.patience:
-                break  # early stopping: the best epoch is behind us
+            state.since_best += 1
+            if cfg.patience and state.since_best >= cfg.patience:
+                state.done = True  # early stopping: the best epoch is behind us
+    state.elapsed = time.perf_counter() - start
+    state.snapshot(model, opt, generator)
+    return {**finish_run(state, model, data, device), "run_state": state}
+
+
+def finish_run(state: RunState, model, data: PeriodData, device) -> dict:
+    """Metrics, dead parameters and test metrics of a run as it stands (the best epoch's weights)."""
+    ok, best, seed = state.status == "ok", state.best, state.seed
     metrics = {
-        "seed": seed, "status": status, "reason": reason,
-        "valid_mse": best["mse"] if best and status == "ok" else float("nan"),
-        "valid_mae": best["mae"] if best and status == "ok" else float("nan"),
+        "seed": seed, "status": state.status, "reason": state.reason,
+        "valid_mse": best["mse"] if best and ok else float("nan"),
+        "valid_mae": best["mae"] if best and ok else float("nan"),
         "best_epoch": best["epoch"] if best else 0,
-        "epochs_run": len(curve), "train_time": round(time.perf_counter() - start, 3),
+        "epochs_run": state.epoch, "train_time": round(state.elapsed, 3),
         "train_examples": len(data.train), "valid_examples": len(data.valid),
     }
-    if status != "ok":
-        best_state = None
+    best_state = state.best_state if ok else None
     # Parameters that got no gradient at any step of the run (a layer cut off from the loss).
-    dead = [name for (name, _), total in zip(model.named_parameters(), received.tolist(), strict=True)
-            if total == 0] if status == "ok" and curve else []
+    dead = [name for (name, _), total in zip(model.named_parameters(), state.received.tolist(), strict=True)
+            if total == 0] if ok and state.curve else []
     test = {"seed": seed, "test_mse": float("nan"), "test_mae": float("nan")}
     if best_state is not None and data.test is not None:
         model.load_state_dict(best_state)
         result = evaluate(model.to(device), data.test, device, data.target_std)
         test.update(test_mse=result["mse"], test_mae=result["mae"])
-    return {"metrics": metrics, "curve": curve, "state": best_state, "test": test, "dead_params": dead}
+    return {"metrics": metrics, "curve": list(state.curve), "state": best_state, "test": test,
+            "dead_params": dead}
 
 
 def _cpu_state(model: torch.nn.Module) -> dict:
@@ -227,18 +318,23 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
-def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1) -> list[dict]:
-    """Train every seed of one block and write metrics.json, curves.csv, test.json, models.pt."""
+def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
+              resume: str | None = None) -> list[dict]:
+    """Train every seed of one block and write metrics.json, curves.csv, test.json, models.pt.
+
+    A rung's job (spec `stop_epoch`) stops there and also writes state.pt; `resume` is the state.pt
+    of the same block at an earlier rung, which the runs continue from."""
     # A fixed thread count keeps CPU reductions in one order: same seed, same metrics. (Not
     # torch.use_deterministic_algorithms: it imports torch._inductor, +1.2 s per job.)
     torch.set_num_threads(max(threads, 1))
     device = pick_device(spec.get("device", "cpu"))
     task = spec["task"]
     data = period_data(load_prepared(data_path), spec["windows"], task["lags"], task["horizon"])
+    saved = load_states(resume, spec) if resume else {}
     results = []
     for seed in spec["seeds"]:
         results.append(train_run(data, spec["architecture"], spec["hyperparameters"],
-                                 task["lags"], seed, device))
+                                 task["lags"], seed, device, spec.get("stop_epoch"), saved.get(seed)))
         m = results[-1]["metrics"]
         print(f"[{spec['period']} {spec['trial']} seed {seed}] {m['status']} "
               f"valid_mse={m['valid_mse']:.4g} best_epoch={m['best_epoch']} "
@@ -256,6 +352,10 @@ def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) 
                   "states": {r["metrics"]["seed"]: r["state"] for r in results}}
     with atomic_path(out / "models.pt") as tmp:
         torch.save(checkpoint, tmp)
+    if "stop_epoch" in spec:  # a rung: the state the next rung resumes from
+        save_states(out / "state.pt", resolved, [r["run_state"] for r in results])
+        resolved = {**resolved, "stop_epoch": spec["stop_epoch"],
+                    "done": [r["run_state"].done for r in results]}
     write_csv(out / "curves.csv", [row for r in results for row in r["curve"]], CURVE_COLUMNS)
     write_json(out / "test.json", {**resolved, "runs": [r["test"] for r in results]})
     dead = {str(r["metrics"]["seed"]): r.get("dead_params", []) for r in results}
@@ -270,9 +370,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metrics", required=True,
                         help="the block's metrics.json; the other outputs are written beside it")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--resume", help="state.pt of this block at an earlier rung")
     args = parser.parse_args(argv)
     spec = json.loads(args.spec)
-    train_job(spec, args.data, str(Path(args.metrics).parent), args.threads)
+    train_job(spec, args.data, str(Path(args.metrics).parent), args.threads, args.resume)
     return 0
 
 

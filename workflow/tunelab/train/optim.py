@@ -12,7 +12,11 @@ import torch
 
 
 class Optimizer:
-    """The part every optimizer shares: the parameters, a learning rate the loop may set, zero_grad."""
+    """The part every optimizer shares: the parameters, a learning rate the loop may set, zero_grad,
+    and its memory (`STATE`: momentum buffers, moments, step counts) to save and restore, so a run
+    resumed from a rung steps on exactly as if it had never stopped."""
+
+    STATE: tuple[str, ...] = ()
 
     def __init__(self, params, lr: float, weight_decay: float = 0.0):
         self.params = [p for p in params if p.requires_grad]
@@ -23,12 +27,23 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
+    def state_dict(self) -> dict:
+        """A copy of the optimizer's memory, on the CPU (the learning rate is the schedule's)."""
+        return {name: _copy(getattr(self, name), "cpu") for name in self.STATE}
+
+    def load_state_dict(self, state: dict) -> None:
+        device = self.params[0].device if self.params else "cpu"
+        for name in self.STATE:
+            setattr(self, name, _copy(state[name], device))
+
     def _with_grads(self):
         """(index, parameter, gradient) of the parameters that received a gradient this step."""
         return ((i, p, p.grad) for i, p in enumerate(self.params) if p.grad is not None)
 
 
 class SGD(Optimizer):
+    STATE = ("buffers",)
+
     def __init__(self, params, lr: float, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
         super().__init__(params, lr, weight_decay)
@@ -52,6 +67,8 @@ class SGD(Optimizer):
 
 class Adam(Optimizer):
     """Adam; with `decoupled=True`, AdamW (weight decay applied to the weights, not the gradient)."""
+
+    STATE = ("steps", "exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr: float, betas=(0.9, 0.999), eps: float = 1.0e-8,
                  weight_decay: float = 0.0, decoupled: bool = False):
@@ -77,3 +94,8 @@ class Adam(Optimizer):
             bias_correction2_sqrt = (1 - self.beta2 ** self.steps[i]) ** 0.5
             denom = (self.exp_avg_sq[i].sqrt() / bias_correction2_sqrt).add_(self.eps)
             p.addcdiv_(self.exp_avg[i], denom, value=-self.lr / bias_correction1)
+
+
+def _copy(value, device):
+    """A list of tensors (or None, or step counts) copied onto `device`."""
+    return [v.detach().to(device, copy=True) if isinstance(v, torch.Tensor) else v for v in value]
