@@ -31,3 +31,85 @@ def test_status_of_a_study_with_nothing_finished(workdir, monkeypatch, capsys):
     monkeypatch.chdir(workdir)
     assert main(["status", "nothing"]) == 0
     assert "0 runs finished" in capsys.readouterr().out
+
+
+def _finished_block(workdir, study, period, trial, runs, group="hidden_size=8"):
+    """A training job's metrics.json as the train rule writes it (runs: seed -> (mse, mae))."""
+    import json
+
+    block = workdir / "results" / study / "runs" / period / trial / "s0-1" / "metrics.json"
+    block.parent.mkdir(parents=True, exist_ok=True)
+    block.write_text(json.dumps({
+        "study": study, "period": period, "trial": trial, "group": group,
+        "hyperparameters": {"hidden_size": 8, "learning_rate": 0.003},
+        "runs": [{"seed": s, "status": "ok", "reason": "", "valid_mse": mse, "valid_mae": mae,
+                  "best_epoch": 3, "epochs_run": 3, "train_time": 1.0, "train_examples": 10,
+                  "valid_examples": 5} for s, (mse, mae) in runs.items()]}))
+
+
+def _mae_study(workdir):
+    """Two trials on two periods, 2 seeds each: t...a is best by MSE, t...b best by MAE."""
+    write_study(workdir, "maes", tiny_study(objective="valid_mae"))
+    for period in ("v2020-03", "v2020-04"):
+        _finished_block(workdir, "maes", period, "t0000000a", {0: (0.10, 9.0), 1: (0.12, 9.2)})
+        _finished_block(workdir, "maes", period, "t0000000b", {0: (0.20, 5.0), 1: (0.22, 5.2)})
+
+
+def test_status_ranks_by_the_studys_objective_and_names_it(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    _mae_study(workdir)
+    assert main(["status", "maes"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "trial" in line and "group" in line)
+    assert "valid_mae" in header  # the metric is named, not a bare "objective_mean"
+    assert out.index("t0000000b") < out.index("t0000000a")  # ranked by MAE, not by MSE
+    assert "5.1" in out and "0.21" not in out  # MAE values (target units), not scaled MSE
+
+
+def test_status_seeds_column_counts_seeds_not_runs(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    _mae_study(workdir)
+    assert main(["status", "maes"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "trial" in line and "group" in line).split()
+    row = next(line for line in lines if "t0000000b" in line).split()
+    offset = len(row) - len(header)  # the index column has no header
+    assert row[header.index("seeds") + offset] == "2"  # 2 seeds, on each of 2 periods (4 runs)
+    assert row[header.index("runs") + offset] == "4"
+
+
+def test_status_piped_into_head_ends_quietly(workdir):
+    """`tunelab status x | head`: the reader goes away; no BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    _mae_study(workdir)
+    read, write = os.pipe()
+    os.close(read)  # the reader has already gone (as head does after its lines)
+    proc = subprocess.run([sys.executable, "-m", "tunelab.cli", "status", "maes"], cwd=workdir,
+                          stdout=write, stderr=subprocess.PIPE, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")})
+    os.close(write)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+
+
+def test_plan_counts_the_confirmation_runs_too(workdir, monkeypatch, capsys):
+    """The baseline and the best trial of each scientific value are retrained with confirm_seeds
+    fresh seeds on every period: those runs are part of what a run of the study trains."""
+    monkeypatch.chdir(workdir)
+    write_study(workdir, "tiny", tiny_study(confirm_seeds=3))
+    assert main(["plan", "tiny", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    # baseline + the best of hidden_size 8 and 16 = 3 trials x 2 periods x 3 seeds, in blocks s2-3, s4
+    assert "confirmation: up to 3 trials x 2 periods x 3 seeds = 18 runs in 12 jobs" in out
+    assert "in all: up to 26 runs in 16 jobs" in out
+
+
+def test_plan_without_confirmation_seeds_counts_the_baselines_runs(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    write_study(workdir, "tiny", tiny_study(confirm_seeds=0))
+    assert main(["plan", "tiny", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out  # the baseline (hidden_size 64 is not drawn) on the study's seeds
+    assert "confirmation: up to 1 trials x 2 periods x 2 seeds = 4 runs in 2 jobs" in out
+    assert "in all: up to 12 runs in 6 jobs" in out

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ def cmd_status(args) -> int:
 
     study = Path(args.study).stem
     study_dir = Path(args.results) / study
+    objective = args.objective or _study_objective(args.study)
     planned = _planned_blocks(args.study, study_dir)
     if planned is None:  # no study file or plan: show whatever has finished
         blocks, total = finished_blocks(study_dir), ""
@@ -41,16 +43,36 @@ def cmd_status(args) -> int:
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
     if runs.empty:
-        _print_baselines(study_dir, args.objective)
+        _print_baselines(study_dir, objective)
         return 0
-    trials = summarise(runs, args.objective)
-    board = leaderboard(trials, args.top)
-    cols = ["trial", "group", "periods", "seeds", "objective_mean", "objective_std", "period_std"]
+    board = status_board(runs, leaderboard(summarise(runs, objective), args.top), objective)
     varying = [c for c in hyperparameter_columns(runs) if runs[c].nunique() > 1]
+    print(f"ranked by {objective} (mean over periods of the mean over seeds; lower is better)")
     with pd.option_context("display.width", 160, "display.max_columns", 30):
-        print(board[cols + varying].to_string(float_format=lambda v: f"{v:.4g}"))
-    _print_baselines(study_dir, args.objective)
+        print(board[[*board.columns[:8], *varying]].to_string(float_format=lambda v: f"{v:.4g}"))
+    _print_baselines(study_dir, objective)
     return 0
+
+
+def status_board(runs, board, objective: str):
+    """The leaderboard as `tunelab status` shows it: the metric named in its column, `seeds` the
+    distinct seeds of a trial and `runs` its runs (seeds x periods)."""
+    seeds = runs.groupby("trial")["seed"].nunique()
+    count = runs.groupby("trial").size()
+    out = board.assign(seeds=board["trial"].map(seeds), runs=board["trial"].map(count))
+    out = out.rename(columns={"objective_mean": objective, "objective_std": "retrain_std"})
+    first = ["trial", "group", "periods", "seeds", "runs", objective, "retrain_std", "period_std"]
+    return out[first + [c for c in out.columns if c not in first]]
+
+
+def _study_objective(name: str) -> str:
+    """The study file's objective (valid_mse if the file is gone or invalid)."""
+    from tunelab.study import StudyError, load_study
+
+    try:
+        return load_study(_study_path(name))["objective"]
+    except StudyError:
+        return "valid_mse"
 
 
 def _print_baselines(study_dir: Path, objective: str) -> None:
@@ -106,14 +128,39 @@ def cmd_plan(args) -> int:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
     plan = sp.plan
+    search_runs = len(plan.periods) * len(plan.trials) * len(sp.study.seeds)
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
           f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
-          f"{len(plan.periods) * len(plan.trials) * len(sp.study.seeds)} runs in {len(plan.jobs())} jobs")
+          f"{search_runs} runs in {len(plan.jobs())} jobs")
+    confirm = confirmation_size(plan)
+    print(f"confirmation: up to {confirm['trials']} trials x {len(plan.periods)} periods x "
+          f"{confirm['seeds']} seeds = {confirm['runs']} runs in {confirm['jobs']} jobs "
+          "(the baseline and the best trial of each scientific value, retrained on fresh seeds "
+          "before the decision)")
+    print(f"in all: up to {search_runs + confirm['runs']} runs in "
+          f"{len(plan.jobs()) + confirm['jobs']} jobs")
     for row in plan.period_rows():
         print(f"  {row['period']}: train {row['train_start'][:10]}..{row['train_end'][:10]}, "
               f"valid ..{row['valid_end'][:10]}" + (f", test ..{row['test_end'][:10]}"
                                                     if row["test_end"] else ""))
     return 0
+
+
+def confirmation_size(plan) -> dict:
+    """The most the decision's confirmation can train beyond the search: the jobs of
+    `plan.confirm_jobs` (the ones the decide rule asks for) for the baseline and one trial per
+    scientific value that the search has not trained already. With confirm_seeds: 0 that is the
+    baseline alone, on the study's own seeds, when the search did not draw it."""
+    from tunelab.search.plan import block_seeds
+
+    per_group = {t.group: t.id for t in reversed(plan.trials)}  # a stand-in candidate per value
+    trials = list(dict.fromkeys([plan.baseline, *per_group.values()]))
+    searched = set(plan.jobs())
+    new = [job for job in plan.confirm_jobs(trials) if job not in searched]
+    trained = sorted({t for _, t, _ in new})
+    return {"trials": len(trained), "jobs": len(new),
+            "runs": sum(len(block_seeds(b)) for _, _, b in new),
+            "seeds": len({s for _, _, b in new for s in block_seeds(b)})}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("study", help="study name (params/<name>.yaml) or file")
     status.add_argument("--results", default="results", help="results directory")
     status.add_argument("--top", type=int, default=10, help="rows of the leaderboard")
-    status.add_argument("--objective", default="valid_mse", choices=["valid_mse", "valid_mae"])
+    status.add_argument("--objective", choices=["valid_mse", "valid_mae"],
+                        help="rank by this metric (default: the study's objective)")
     status.set_defaults(func=cmd_status)
     validate = sub.add_parser("validate", help="check a study file")
     validate.add_argument("study")
@@ -136,7 +184,14 @@ def main(argv: list[str] | None = None) -> int:
                       help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return code
+    except BrokenPipeError:  # `tunelab status x | head`: the reader has gone, so stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not fail again
+        return 0
 
 
 if __name__ == "__main__":
