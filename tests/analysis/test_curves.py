@@ -95,3 +95,39 @@ def test_periods_info_and_plot(tmp_path, search_tables):
                             "mean": np.arange(8.0), "target": "load"})
     plot_periods({**info, "monthly": monthly}, tmp_path / "periods.png")
     assert (tmp_path / "periods.png").stat().st_size > 1000
+
+
+def _three_periods():
+    periods = ("v2020-03", "v2020-06", "v2020-09")
+    level = {"v2020-03": 1.0, "v2020-06": 1.0, "v2020-09": 2.8}  # the hard month: ~3x the others
+    search = [trial(i, {p: level[p] + 0.05 * i for p in periods}) for i in range(5)]
+    _, trials = tables(search, periods=periods)
+    frame = pd.DataFrame({
+        "period": list(periods), "month": ["2026-11"] * 3,
+        **{f"{part}_start": [""] * 3 for part in ("train", "valid", "test")},
+        **{f"{part}_end": [""] * 3 for part in ("train", "valid", "test")}})
+    return periods, trials, frame
+
+
+def test_periods_plot_shows_every_period_on_its_own_scale():
+    """A period whose objective sits far above the others' must not be drawn off the chart."""
+    periods, trials, frame = _three_periods()
+    info = _get_periods_info(frame, trials, None, context())
+    for period in periods:
+        lo, hi = info["panels"][period]["ylim"]
+        values = info["scores"][period]
+        inside = (values >= lo) & (values <= hi)
+        assert inside.sum() + info["panels"][period]["clipped"] == len(values)
+        assert lo <= info["best_scores"][period] <= hi  # the best trial's point is on the chart
+        assert lo <= values.min() and np.median(values) <= hi
+
+
+def test_periods_plot_marks_a_clipped_trial():
+    periods, trials, frame = _three_periods()
+    trials = trials.copy()
+    far = (trials["trial"] == tid(4)) & (trials["period"] == periods[0])
+    trials.loc[far, "objective_mean"] = 50.0  # one trial nearly diverged on one period
+    info = _get_periods_info(frame, trials, None, context())
+    panel = info["panels"][periods[0]]
+    assert panel["clipped"] == 1 and panel["ylim"][1] < 50.0
+    assert all(info["panels"][p]["clipped"] == 0 for p in periods[1:])

@@ -1,8 +1,10 @@
 """plots/periods.png: when each period's windows lie in the data, and how the trials score on each.
 
 Left: the target's monthly mean over the whole data, and below it one bar per period (train,
-validation, test windows). Right: each trial's objective on each period (the data variance), with
-the study's best trial joined across periods: a best trial that is not the best everywhere shows.
+validation, test windows). Right: each trial's objective on each period (the data variance), one
+panel per period with its own y-scale (periods differ in level: one shared scale pushed a hard month
+off the chart), the study's best trial starred in each. Within a panel, trials far above the rest
+(near-divergent corners) are clipped and counted at the top edge, so none is silently lost.
 """
 
 from __future__ import annotations
@@ -49,13 +51,32 @@ def _get_periods_info(periods: pd.DataFrame, trials: pd.DataFrame, monthly: pd.D
         mine = rows[rows["trial"] == best].set_index("period")["objective_mean"]
         best_scores = {p: float(v) for p, v in mine.items()}
     period_best = {p: float(np.min(v)) for p, v in scores.items() if len(v)}
+    panels = {w["period"]: panel_limits(scores.get(w["period"], np.array([])),
+                                        best_scores.get(w["period"])) for w in windows}
     return {"windows": windows, "scores": scores, "best": best, "best_scores": best_scores,
             "period_best": period_best, "month": context.get("month", ""),
-            "objective": context["objective"], "monthly": monthly}
+            "objective": context["objective"], "monthly": monthly, "panels": panels}
+
+
+def panel_limits(values: np.ndarray, best: float | None = None) -> dict:
+    """One period's y-limits: every trial, except that with 5 or more trials those far above the
+    median (more than 2.5x the best-to-median distance) are clipped and counted, so the best
+    ones stay readable. The study's best trial is always inside."""
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return {"ylim": (0.0, 1.0), "clipped": 0}
+    lo, hi = float(values.min()), float(values.max())
+    if len(values) >= 5:
+        med = float(np.median(values))
+        hi = min(hi, med + 2.5 * (med - lo))
+    if best is not None and np.isfinite(best):
+        hi = max(hi, best)
+    pad = 0.08 * max(hi - lo, 1e-9 * max(abs(hi), 1.0))
+    return {"ylim": (lo - pad, hi + pad), "clipped": int((values > hi + pad).sum())}
 
 
 def plot_periods(info: dict, path) -> None:
-    from tunelab.analysis.plotting import figure, short
+    from tunelab.analysis.plotting import figure
 
     windows = info["windows"]
     with figure(path, figsize=(11, 2.2 + 0.45 * len(windows))) as fig:
@@ -63,7 +84,6 @@ def plot_periods(info: dict, path) -> None:
                                 hspace=0.08, wspace=0.25)
         top = fig.add_subplot(grid[0, 0])
         bars = fig.add_subplot(grid[1, 0], sharex=top)
-        strip = fig.add_subplot(grid[:, 1])
         monthly = info["monthly"]
         if monthly is not None and len(monthly):
             top.plot(monthly["month"], monthly["mean"], color="0.35", lw=1)
@@ -80,35 +100,37 @@ def plot_periods(info: dict, path) -> None:
         bars.invert_yaxis()
         bars.legend(loc="upper left", ncols=3, bbox_to_anchor=(0, -0.25 if len(windows) < 3 else -0.12))
         bars.grid(axis="y", visible=False)
-        names = [w["period"] for w in windows]
-        rng = np.random.default_rng(0)
-        for i, period in enumerate(names):
-            values = info["scores"].get(period, np.array([]))
-            strip.plot(i + rng.uniform(-0.15, 0.15, len(values)), values, "o", color="0.6", ms=4,
-                       label="trials" if i == 0 else None)
-        if info["best_scores"]:
-            xs = [i for i, p in enumerate(names) if p in info["best_scores"]]
-            strip.plot(xs, [info["best_scores"][names[i]] for i in xs], "-*", color="black",
-                       mfc="gold", ms=12, label=f"best trial {short(info['best'])}")
-        strip.set_xticks(range(len(names)), names, rotation=30 if len(names) > 3 else 0)
-        strip.set_xlim(-0.5, len(names) - 0.5)
-        strip.set_ylabel(f"{info['objective']} (lower is better)")
-        strip.set_title("Objective per period")
-        values = np.concatenate(list(info["scores"].values())) if info["scores"] else np.array([])
-        medians = [np.median(v) for v in info["scores"].values() if len(v)]
-        if medians and min(medians) > 0 and max(medians) / min(medians) > 3:
-            from matplotlib.ticker import FuncFormatter
+        draw_scores(fig, grid[:, 1], info, [w["period"] for w in windows])
 
-            strip.set_yscale("log")  # periods on different scales (data variance): show them all
-            plain = FuncFormatter(lambda v, _: f"{v:g}")
-            strip.yaxis.set_major_formatter(plain)
-            strip.yaxis.set_minor_formatter(  # label 2, 3 and 5 between decades, not every minor tick
-                FuncFormatter(lambda v, _: f"{v:g}" if f"{v:.0e}"[0] in "235" else ""))
-            strip.set_title("Objective per period (log scale)")
-        elif len(values) >= 5:  # clip far-off trials so the best ones stay readable
-            lo, med = float(values.min()), float(np.median(values))
-            strip.set_ylim(lo - 0.1 * (med - lo + 1e-9), min(values.max(), med + 2.5 * (med - lo)) + 1e-9)
-        strip.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, frameon=False)
+
+def draw_scores(fig, cell, info: dict, names: list[str]) -> None:
+    """One small panel per period, each on its own y-scale; clipped trials as a count at the top."""
+    from tunelab.analysis.plotting import short
+
+    sub = cell.subgridspec(1, max(len(names), 1), wspace=0.9)
+    rng = np.random.default_rng(0)
+    for i, period in enumerate(names):
+        ax = fig.add_subplot(sub[0, i])
+        panel = info["panels"][period]
+        lo, hi = panel["ylim"]
+        values = info["scores"].get(period, np.array([]))
+        shown = values[values <= hi]
+        ax.plot(rng.uniform(-0.15, 0.15, len(shown)), shown, "o", color="0.6", ms=4, label="trials")
+        if period in info["best_scores"]:
+            ax.plot([0], [info["best_scores"][period]], "*", color="black", mfc="gold", ms=12,
+                    label=f"best trial {short(info['best'])}")
+        if panel["clipped"]:
+            ax.plot([0], [hi], "^", color="#d62728", ms=7, clip_on=False)
+            ax.annotate(f"{panel['clipped']} above", (0, hi), xytext=(0, 6), ha="center",
+                        textcoords="offset points", fontsize=7, color="#d62728")
+        ax.set_ylim(lo, hi)
+        ax.set_xlim(-0.5, 0.5)
+        ax.set_xticks([0], [period], rotation=30 if len(names) > 3 else 0)
+        if i == 0:
+            ax.set_ylabel(f"{info['objective']} (lower is better)\nown scale per period")
+    if names:
+        fig.axes[-1].legend(loc="upper left", bbox_to_anchor=(1.05, 1.0), frameon=False)
+        fig.text(0.83, 0.98, "Objective per period", ha="center", fontsize=10)
 
 
 def periods_file(periods_csv: str, trials_csv: str, prepared: str, context: dict, output: str) -> dict:
