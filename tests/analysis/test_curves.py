@@ -131,3 +131,55 @@ def test_periods_plot_marks_a_clipped_trial():
     panel = info["panels"][periods[0]]
     assert panel["clipped"] == 1 and panel["ylim"][1] < 50.0
     assert all(info["panels"][p]["clipped"] == 0 for p in periods[1:])
+
+
+def _early_stopped_seed():
+    """Three seeds; seed 0 sits 0.3 above the others and stops at epoch 10, seeds 1, 2 run 20."""
+    _, trials = tables([trial(0, 0.5)])
+    curves = curves_frame({tid(0): "healthy"})
+    curves.loc[curves["seed"] == 0, ["train_loss", "valid_loss"]] += 0.3
+    return trials, curves[(curves["seed"] != 0) | (curves["epoch"] <= 10)].reset_index(drop=True)
+
+
+def test_curves_all_does_not_average_seeds_that_stopped_at_different_epochs():
+    trials, curves = _early_stopped_seed()
+    line = _get_curves_info(curves, trials)["lines"][PERIODS[0]][0]
+    # the old mean fell by 0.1 at epoch 11, where seed 0 dropped out; now the mean stops there
+    whole = curves[(curves["period"] == PERIODS[0]) & (curves["epoch"] <= 10)]
+    assert line["valid"] == pytest.approx(whole.groupby("epoch")["valid_loss"].mean().to_numpy())
+    assert line["epoch"].max() == 10 and set(line["seeds"]) == {3}  # a mean of all three seeds
+    tails = {t["seed"]: t for t in line["tails"]}  # after that: the seeds still running, each alone
+    assert set(tails) == {1, 2} and tails[1]["epoch"].min() == 11 and tails[1]["epoch"].max() == 20
+
+
+def test_best_curves_band_covers_only_epochs_every_seed_reached():
+    trials, curves = _early_stopped_seed()
+    info = _get_best_curves_info(curves, trials)
+    band = info["best"][0]["periods"][PERIODS[0]]
+    assert band["epoch"].max() == 10 and band["valid_max"] - band["valid_min"] == pytest.approx(
+        np.full(10, 0.3))  # the band spans all three seeds at every epoch it is drawn
+    assert {t["seed"] for t in band["tails"]} == {1, 2}
+
+
+def test_curves_of_a_mae_study_are_drawn_in_target_units():
+    """objective: valid_mae: the validation curves are the MAE (target units), labelled so."""
+    _, trials = tables([trial(0, 0.5)])
+    curves = curves_frame({tid(0): "healthy"})
+    curves["valid_mae"] = curves["valid_loss"] * 40.0  # target units
+    info = _get_curves_info(curves, trials, objective="valid_mae")
+    line = info["lines"][PERIODS[0]][0]
+    assert line["valid"] == pytest.approx(curves.groupby("epoch")["valid_mae"].mean().to_numpy())
+    assert "MAE" in info["labels"]["valid"] and "MSE" in info["labels"]["train"]
+    best = _get_best_curves_info(curves, trials, objective="valid_mae")
+    assert best["best"][0]["periods"][PERIODS[0]]["valid"].min() > 10
+    assert "MAE" in best["labels"]["valid"]
+
+
+def test_curve_plots_of_a_mae_study_with_early_stopped_seeds_are_written(tmp_path):
+    trials, curves = _early_stopped_seed()
+    curves["valid_mae"] = curves["valid_loss"] * 40.0
+    trials.to_csv(tmp_path / "trials.csv", index=False)
+    curves.to_parquet(tmp_path / "curves.parquet")
+    curves_plot_file(str(tmp_path / "curves.parquet"), str(tmp_path / "trials.csv"),
+                     str(tmp_path / "all.png"), str(tmp_path / "best.png"), "valid_mae")
+    assert (tmp_path / "all.png").stat().st_size > 1000 and (tmp_path / "best.png").stat().st_size > 1000

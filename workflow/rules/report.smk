@@ -71,6 +71,8 @@ rule curves_plot:
             subcategory="{study}",
             labels={"study": "{study}", "figure": "best per scientific value"},
         ),
+    params:
+        objective=lambda w: get_study(w).study["objective"],
     log:
         "logs/{study}/plots/curves.log",
     conda:

@@ -4,6 +4,12 @@
   coloured by scientific value, faint when there are many; the best few trials stand out.
 - curves.best.png: on their own, the best trial of each scientific value: validation loss (solid,
   with the band between its best and worst seed) and training loss (dashed), one panel per period.
+
+Seeds stop at different epochs (early stopping). A mean over "the seeds that got there" jumps
+where a seed stops, so the mean (and the band) is drawn only over the epochs every seed reached;
+after that each seed still running is drawn on its own, thin. With `objective: valid_mae` the
+validation curves are the MAE in target units (the objective's own), the training loss stays the
+MSE of the scaled target, and each axis says which.
 """
 
 from __future__ import annotations
@@ -49,9 +55,53 @@ def collect_curves_file(paths: list[str], output: str) -> pd.DataFrame:
 
 
 def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per period, trial and epoch: mean train and validation loss over the seeds that got there."""
-    return (curves.groupby(["period", "trial", "epoch"], sort=True)[["train_loss", "valid_loss"]]
-            .mean().reset_index())
+    """Per period, trial and epoch: mean train and validation loss over the seeds that got there,
+    and how many seeds that is (`seeds`)."""
+    columns = [c for c in ("train_loss", "valid_loss", "valid_mae") if c in curves.columns]
+    grouped = curves.groupby(["period", "trial", "epoch"], sort=True)
+    return grouped[columns].mean().join(grouped["seed"].nunique().rename("seeds")).reset_index()
+
+
+def valid_column(curves: pd.DataFrame, objective: str) -> str:
+    """The validation curve in the objective's units: valid_mae when it is the objective (and the
+    curves have it: curves from before it was recorded do not), else valid_loss."""
+    return "valid_mae" if objective == "valid_mae" and "valid_mae" in curves.columns else "valid_loss"
+
+
+def curve_labels(column: str) -> dict:
+    valid = ("validation MAE (target units)" if column == "valid_mae"
+             else "validation loss (MSE, scaled target)")
+    return {"valid": valid, "train": "training loss (MSE, scaled target)"}
+
+
+def seed_lines(g: pd.DataFrame, valid: str) -> tuple[dict, list[dict]]:
+    """One trial on one period (its curves rows): the mean, best and worst seed over the epochs
+    every seed reached, and each seed's own line after that (`tails`)."""
+    seeds = g["seed"].nunique()
+    by_epoch = g.groupby("epoch", sort=True)
+    count = by_epoch["seed"].nunique()
+    common = count.index[count == seeds]
+    last = int(common.max()) if len(common) else 0
+    head = g[g["epoch"] <= last].groupby("epoch", sort=True)
+    mean = {"epoch": head["epoch"].first().to_numpy(), "seeds": head["seed"].nunique().to_numpy(),
+            "train": head["train_loss"].mean().to_numpy(float),
+            "valid": head[valid].mean().to_numpy(float),
+            "valid_min": head[valid].min().to_numpy(float),
+            "valid_max": head[valid].max().to_numpy(float)}
+    tails = [{"seed": int(seed), "epoch": t["epoch"].to_numpy(),
+              "train": t["train_loss"].to_numpy(float), "valid": t[valid].to_numpy(float)}
+             for seed, t in g[g["epoch"] > last].sort_values("epoch").groupby("seed", sort=True)]
+    return mean, tails
+
+
+def _with_tails(ax, line: dict, kind: str, **style) -> None:
+    """A mean line, then each still-running seed's own line from the mean's last point on."""
+    ax.plot(line["epoch"], line[kind], **style)
+    style = {**style, "lw": style.get("lw", 1.0) * 0.5, "label": None}
+    for tail in line["tails"]:
+        join = len(line["epoch"]) > 0
+        ax.plot(np.r_[line["epoch"][-1:], tail["epoch"]] if join else tail["epoch"],
+                np.r_[line[kind][-1:], tail[kind]] if join else tail[kind], **style)
 
 
 def _robust_limits(values: np.ndarray, quantile: float = 0.9) -> tuple[float, float, bool]:
@@ -69,56 +119,60 @@ def _robust_limits(values: np.ndarray, quantile: float = 0.9) -> tuple[float, fl
 
 
 def _get_curves_info(curves: pd.DataFrame, trials: pd.DataFrame, highlight: int = HIGHLIGHT,
-                     max_periods: int = MAX_PERIODS) -> dict:
+                     max_periods: int = MAX_PERIODS, objective: str = "valid_mse") -> dict:
     """The data of curves.all.png."""
     groups = overall(trials)["group"].to_dict()
     best = [t for t in ranked(trials).dropna(subset=["objective_mean"])["trial"].head(highlight)]
-    means = mean_curves(curves)
-    periods = sorted(means["period"].unique())
+    valid = valid_column(curves, objective)
+    periods = sorted(curves["period"].unique())
     shown = periods[:max_periods]
-    lines = {}
+    lines, ylim = {}, {}
     for period in shown:
-        part = means[means["period"] == period]
-        lines[period] = [
-            {"trial": trial, "group": groups.get(trial, ""), "epoch": g["epoch"].to_numpy(),
-             "train": g["train_loss"].to_numpy(float), "valid": g["valid_loss"].to_numpy(float)}
-            for trial, g in part.groupby("trial", sort=True)]
-    n_trials = means["trial"].nunique()
-    ylim = {}  # per period and loss: periods differ in level, and each panel should be readable
-    for period in shown:
-        part = means[means["period"] == period]
-        ylim[period] = {"train": _robust_limits(part["train_loss"].to_numpy(float)),
-                        "valid": _robust_limits(part["valid_loss"].to_numpy(float))}
+        part = curves[curves["period"] == period]
+        lines[period] = []
+        for trial, g in part.groupby("trial", sort=True):
+            mean, tails = seed_lines(g, valid)
+            lines[period].append({"trial": trial, "group": groups.get(trial, ""), **mean,
+                                  "tails": tails})
+        # per period and loss: periods differ in level, and each panel should be readable
+        ylim[period] = {kind: _robust_limits(np.concatenate(
+            [line[kind] for line in lines[period]] + [t[kind] for line in lines[period]
+                                                      for t in line["tails"]] or [np.array([])]))
+            for kind in ("train", "valid")}
+    n_trials = curves["trial"].nunique()
     return {
         "periods": shown, "all_periods": periods, "lines": lines, "highlight": best,
         "groups": sorted(set(groups.values())), "trials": n_trials,
         "alpha": float(np.clip(6.0 / max(n_trials, 1), 0.12, 0.7)), "ylim": ylim,
+        "labels": curve_labels(valid),
     }
 
 
-def _get_best_curves_info(curves: pd.DataFrame, trials: pd.DataFrame) -> dict:
+def _get_best_curves_info(curves: pd.DataFrame, trials: pd.DataFrame,
+                          objective: str = "valid_mse") -> dict:
     """The data of curves.best.png: the best trial of each group, per period, with seed bands."""
     rows = ranked(trials).dropna(subset=["objective_mean"])
     best = rows.groupby("group", sort=False).head(1)
+    valid = valid_column(curves, objective)
     periods = sorted(curves["period"].unique())
     entries = []
     for row in best.itertuples():
         part = curves[curves["trial"] == row.trial]
         per_period = {}
         for period, g in part.groupby("period", sort=True):
-            by_epoch = g.groupby("epoch")
-            per_period[period] = {
-                "epoch": np.array(sorted(g["epoch"].unique())),
-                "valid": by_epoch["valid_loss"].mean().to_numpy(float),
-                "valid_min": by_epoch["valid_loss"].min().to_numpy(float),
-                "valid_max": by_epoch["valid_loss"].max().to_numpy(float),
-                "train": by_epoch["train_loss"].mean().to_numpy(float),
-            }
+            mean, tails = seed_lines(g, valid)
+            per_period[period] = {**mean, "tails": tails}
         entries.append({"trial": row.trial, "group": row.group, "objective": row.objective_mean,
                         "periods": per_period})
-    values = np.concatenate([np.concatenate([p["valid"], p["train"]]) for e in entries
-                             for p in e["periods"].values()]) if entries else np.array([])
-    return {"periods": periods, "best": entries, "ylim": _robust_limits(values, 0.98)}
+
+    def values(kind):
+        return np.concatenate([np.concatenate([p[kind]] + [t[kind] for t in p["tails"]])
+                               for e in entries for p in e["periods"].values()] or [np.array([])])
+
+    return {"periods": periods, "best": entries, "labels": curve_labels(valid),
+            "ylim": _robust_limits(np.concatenate([values("valid"), values("train")]), 0.98)
+            if valid == "valid_loss" else _robust_limits(values("valid"), 0.98),
+            "train_ylim": _robust_limits(values("train"), 0.98)}
 
 
 def plot_curves_all(info: dict, path) -> None:
@@ -137,19 +191,20 @@ def plot_curves_all(info: dict, path) -> None:
                 for line in info["lines"][period]:
                     if line["trial"] in info["highlight"]:
                         continue
-                    ax.plot(line["epoch"], line[kind], color=colors.get(line["group"], "0.5"),
-                            lw=0.9, alpha=info["alpha"])
+                    _with_tails(ax, line, kind, color=colors.get(line["group"], "0.5"), lw=0.9,
+                                alpha=info["alpha"])
                 for k, trial in enumerate(info["highlight"]):
                     for line in info["lines"][period]:
                         if line["trial"] == trial:
-                            ax.plot(line["epoch"], line[kind], color=colors.get(line["group"], "0.5"),
-                                    lw=2.2, ls=["-", "--", ":"][k % 3], zorder=3,
-                                    label=f"#{k + 1} {short(trial)}" if r == 0 and c == 1 else None)
+                            _with_tails(ax, line, kind, color=colors.get(line["group"], "0.5"),
+                                        lw=2.2, ls=["-", "--", ":"][k % 3], zorder=3,
+                                        label=f"#{k + 1} {short(trial)}" if r == 0 and c == 1
+                                        else None)
                 lo, hi, log = info["ylim"][period][kind]
                 if log:
                     _log_axis(ax)
                 ax.set_ylim(lo, hi)
-                ax.set_title(f"{period}: {'training' if kind == 'train' else 'validation'} loss")
+                ax.set_title(f"{period}: {info['labels'][kind]}")
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
                 if r == rows - 1:
                     ax.set_xlabel("epoch")
@@ -158,7 +213,8 @@ def plot_curves_all(info: dict, path) -> None:
                           loc="upper left", bbox_to_anchor=(1.01, 1.0), title="best trials / groups")
         note = "" if len(info["all_periods"]) == len(periods) else \
             f" (first {len(periods)} of {len(info['all_periods'])} periods)"
-        fig.suptitle(f"Training curves of all {info['trials']} trials, mean over seeds{note}", y=1.0)
+        fig.suptitle(f"Training curves of all {info['trials']} trials{note}: mean over seeds while "
+                     "every seed runs, then each seed still running (thin)", y=1.0)
         fig.tight_layout()
 
 
@@ -173,6 +229,11 @@ def plot_curves_best(info: dict, path) -> None:
     colors = group_colors([e["group"] for e in info["best"]])
     with figure(path, figsize=(3.9 * cols + 1.8, 3.0 * rows + 0.6)) as fig:
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+        # One axis when validation and training are both the scaled MSE; with a MAE objective the
+        # training loss (MSE) gets its own right-hand axis, labelled, so no one compares the two.
+        shared = info["labels"]["valid"].endswith("(MSE, scaled target)")
+        train_axes = [axes[k // cols][k % cols] if shared else axes[k // cols][k % cols].twinx()
+                      for k in range(len(periods))]
         for k, period in enumerate(periods):
             ax = axes[k // cols][k % cols]
             for entry in info["best"]:
@@ -182,22 +243,26 @@ def plot_curves_best(info: dict, path) -> None:
                 color = colors[entry["group"]]
                 ax.fill_between(data["epoch"], data["valid_min"], data["valid_max"], color=color,
                                 alpha=0.18, lw=0)
-                ax.plot(data["epoch"], data["valid"], color=color, lw=1.8,
-                        label=f"{group_label(entry['group'])} ({short(entry['trial'])})")
-                ax.plot(data["epoch"], data["train"], color=color, lw=1.2, ls="--")
-            lo, hi, log = info["ylim"]
-            if log:
-                _log_axis(ax)
-            ax.set_ylim(lo, hi)
+                _with_tails(ax, data, "valid", color=color, lw=1.8,
+                            label=f"{group_label(entry['group'])} ({short(entry['trial'])})")
+                _with_tails(train_axes[k], data, "train", color=color, lw=1.2, ls="--")
+            for axis, (lo, hi, log) in {ax: info["ylim"], train_axes[k]: info["train_ylim"]}.items():
+                if log:
+                    _log_axis(axis)
+                axis.set_ylim(lo, hi)
             ax.set_title(period)
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         for k in range(len(periods), rows * cols):
             axes[k // cols][k % cols].set_visible(False)
-        axes[0][0].set_ylabel("loss (MSE, scaled target)")
+        axes[0][0].set_ylabel("loss (MSE, scaled target)" if shared else info["labels"]["valid"])
+        if not shared:
+            train_axes[-1].set_ylabel(info["labels"]["train"] + ", dashed")
         handles, labels = axes[0][0].get_legend_handles_labels()
-        handles += [_line("0.3", "validation (band: seeds)"), _line("0.3", "training", "--")]
-        axes[0][cols - 1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        handles += [_line("0.3", f"{info['labels']['valid']} (band: seeds)"),
+                    _line("0.3", info["labels"]["train"], "--")]
+        axes[0][cols - 1].legend(handles=handles, loc="upper left",
+                                 bbox_to_anchor=(1.02 if shared else 1.3, 1.0))
         fig.suptitle("Best trial of each scientific value: training curves", y=1.0)
         fig.tight_layout()
 
@@ -218,10 +283,12 @@ def _line(color, label, ls="-"):
     return Line2D([], [], color=color, ls=ls, lw=1.8, label=label)
 
 
-def curves_plot_file(curves_parquet: str, trials_csv: str, output_all: str, output_best: str) -> None:
-    """The curves_plot rule: curves.parquet + trials.csv -> plots/curves.all.png, curves.best.png."""
+def curves_plot_file(curves_parquet: str, trials_csv: str, output_all: str, output_best: str,
+                     objective: str = "valid_mse") -> None:
+    """The curves_plot rule: curves.parquet + trials.csv -> plots/curves.all.png, curves.best.png,
+    the validation curves in the units of `objective`."""
     curves, trials = pd.read_parquet(curves_parquet), read_table(trials_csv)
     curves["period"], curves["trial"] = curves["period"].astype(str), curves["trial"].astype(str)
-    plot_curves_all(_get_curves_info(curves, trials), output_all)
-    plot_curves_best(_get_best_curves_info(curves, trials), output_best)
+    plot_curves_all(_get_curves_info(curves, trials, objective=objective), output_all)
+    plot_curves_best(_get_best_curves_info(curves, trials, objective=objective), output_best)
     print(f"curves of {curves['trial'].nunique()} trials on {curves['period'].nunique()} periods")
