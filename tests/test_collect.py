@@ -31,7 +31,8 @@ def runs(tmp_path):
 
 
 def test_runs_table_has_one_row_per_run_and_hyperparameter_columns(runs):
-    assert len(runs) == 12 and list(runs.columns[:5]) == ["study", "period", "trial", "group", "seed"]
+    assert len(runs) == 12 and list(runs.columns[:7]) == ["study", "period", "trial", "group", "phase", "round", "seed"]
+    assert set(runs["phase"]) == {"exploration"} and set(runs["round"]) == {0}
     assert runs.columns[-1] == "learning_rate"
 
 

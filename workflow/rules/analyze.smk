@@ -3,7 +3,8 @@
 
 rule collect:
     input:
-        get_metrics,
+        metrics=get_metrics,
+        rounds=adaptive_files,  # the adaptive rounds' files: each trial's phase and round
     output:
         "results/{study}/runs.csv",
     log:

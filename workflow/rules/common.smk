@@ -37,7 +37,8 @@ def get_prepared(wildcards):
 
 
 def get_metrics(wildcards):
-    return metrics_files(get_study(wildcards))
+    """Every run of the study's search: the exploration's, then the adaptive rounds' (search.smk)."""
+    return metrics_files(get_study(wildcards)) + adaptive_files(wildcards, "metrics.json")
 
 
 def get_spec(wildcards):
@@ -64,7 +65,7 @@ def get_context(wildcards):
 
 
 def get_curves(wildcards):
-    return curves_files(get_study(wildcards))
+    return curves_files(get_study(wildcards)) + adaptive_files(wildcards, "curves.csv")
 
 
 def get_confirmation(name):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from tunelab.io import atomic_path
 
-ID_COLUMNS = ["study", "period", "trial", "group", "seed"]
+ID_COLUMNS = ["study", "period", "trial", "group", "phase", "round", "seed"]
 METRIC_COLUMNS = ["status", "reason", "valid_mse", "valid_mae", "best_epoch", "epochs_run",
                   "train_time", "train_examples", "valid_examples"]
 
@@ -27,11 +27,14 @@ def read_block(path: str | Path) -> list[dict]:
     return [{**ids, **run, **block["hyperparameters"]} for run in block["runs"]]
 
 
-def runs_table(paths: list[str | Path]) -> pd.DataFrame:
+def runs_table(paths: list[str | Path], phases: dict[str, tuple[str, int]] | None = None) -> pd.DataFrame:
+    """One row per run; `phases`: trial -> (phase, round) of adaptive trials (others: exploration)."""
     rows = [row for path in paths for row in read_block(path)]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=ID_COLUMNS + METRIC_COLUMNS)
+    phase = frame["trial"].map(lambda t: (phases or {}).get(t, ("exploration", 0)))
+    frame["phase"], frame["round"] = phase.str[0], phase.str[1].astype(int)
     hp_columns = [c for c in frame.columns if c not in ID_COLUMNS + METRIC_COLUMNS]
     frame = frame[ID_COLUMNS + METRIC_COLUMNS + hp_columns]
     return frame.sort_values(["period", "trial", "seed"], kind="stable").reset_index(drop=True)
@@ -44,8 +47,13 @@ def hyperparameter_columns(runs: pd.DataFrame) -> list[str]:
 def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
     """Per trial and period over seeds, then per trial over periods (period == 'all')."""
     ok = runs.assign(value=runs[objective].where(runs["status"] == "ok"))
+    for col, default in (("phase", "exploration"), ("round", 0)):  # runs.csv of older versions
+        if col not in ok.columns:
+            ok[col] = default
     per_period = ok.groupby(["trial", "period"], sort=False).agg(
         group=("group", "first"),
+        phase=("phase", "first"),
+        round=("round", "first"),
         seeds=("seed", "count"),
         feasible=("value", "count"),
         objective_mean=("value", "mean"),
@@ -57,6 +65,8 @@ def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
     over = per_period.assign(var=per_period["objective_std"] ** 2).groupby("trial", sort=False)
     overall = over.agg(
         group=("group", "first"),
+        phase=("phase", "first"),
+        round=("round", "first"),
         seeds=("seeds", "sum"),
         feasible=("feasible", "sum"),
         objective_mean=("objective_mean", "mean"),
@@ -74,7 +84,7 @@ def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
     table = pd.concat([per_period, overall], ignore_index=True)
     hps = runs.drop_duplicates("trial").set_index("trial")[hyperparameter_columns(runs)]
     table = table.join(hps, on="trial")
-    first = ["trial", "group", "period", "seeds", "feasible", "objective_mean", "objective_std",
+    first = ["trial", "group", "phase", "round", "period", "seeds", "feasible", "objective_mean", "objective_std",
              "objective_min", "period_std", "worst_period", "valid_mae_mean"]
     return table[first + [c for c in table.columns if c not in first]]
 
@@ -96,9 +106,12 @@ def finished_blocks(study_dir: str | Path) -> list[Path]:
     return sorted(Path(study_dir, "runs").glob("*/*/*/metrics.json"))
 
 
-def collect_file(metrics_paths: list[str], output: str) -> pd.DataFrame:
-    """The collect rule: every finished block's metrics.json -> runs.csv."""
-    runs = runs_table(metrics_paths)
+def collect_file(metrics_paths: list[str], output: str, round_paths: list[str] = ()) -> pd.DataFrame:
+    """The collect rule: every finished block's metrics.json -> runs.csv (with each trial's phase
+    and round, from the adaptive rounds' files)."""
+    from tunelab.search.rounds import phase_table
+
+    runs = runs_table(metrics_paths, phase_table(list(round_paths)))
     write_table(runs, output)
     bad = runs[runs["status"] != "ok"]
     print(f"{len(runs)} runs, {len(bad)} infeasible")

@@ -13,7 +13,8 @@ from pathlib import Path
 from tunelab.data.dataset import DataError, time_span
 from tunelab.data.periods import PeriodError
 from tunelab.sanity.fast import fast_mode, fast_requested
-from tunelab.search.plan import Plan, job_spec, make_plan, resolve_month
+from tunelab.search.plan import Plan, block_name, job_spec, make_plan, resolve_month
+from tunelab.search.rounds import find_trial, groups
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
@@ -49,6 +50,7 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
         plan = make_plan(study, start, end, resolve_month(study, config.get("month")))
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
+        groups(study)  # an adaptive phase with nothing to search stops here
     except USER_ERRORS as exc:
         raise StudyError(f"{path}: {exc}") from None
     return StudyPlan(study, plan)
@@ -113,8 +115,16 @@ def confirm_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") 
     return [f"{run_dir(sp.study.name, p, t, b)}/{name}" for p, t, b in sp.plan.confirm_jobs(trials)]
 
 
+def trial_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") -> list[str]:
+    """`name` of every block of `trials` (e.g. an adaptive round's) on every period."""
+    blocks = [block_name(b) for b in sp.plan.seed_blocks]
+    return [f"{run_dir(sp.study.name, p.id, t, b)}/{name}"
+            for p in sp.plan.periods for t in trials for b in blocks]
+
+
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
-    spec = job_spec(sp.study, sp.plan, period, trial, block)
+    found = None if trial in sp.plan.trial_by_id else find_trial(sp.study.name, trial)
+    spec = job_spec(sp.study, sp.plan, period, trial, block, found)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 

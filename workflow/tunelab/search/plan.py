@@ -76,13 +76,15 @@ class Plan:
         return [(p.id, t, b) for p in self.periods for t in trials for b in blocks]
 
     def plan_rows(self) -> list[dict]:
-        return [{"trial": t.id, "group": t.group, "sampler": self.sampler,
+        return [{"trial": t.id, "group": t.group, "phase": "exploration", "round": 0,
+                 "sampler": self.sampler,
                  "sampler_seed": self.sampler_seed + t.repeats[0], "position": t.position,
                  "repeats": " ".join(map(str, t.repeats)), **t.values}
                 for t in self.trials]
 
     def plan_columns(self) -> list[str]:
-        return ["trial", "group", "sampler", "sampler_seed", "position", "repeats", *self.columns]
+        return ["trial", "group", "phase", "round", "sampler", "sampler_seed", "position", "repeats",
+                *self.columns]
 
     def period_rows(self) -> list[dict]:
         return [p.row(self.month) for p in self.periods]
@@ -187,10 +189,12 @@ def _naive(ts) -> dt.datetime:
     return ts.replace(tzinfo=None)
 
 
-def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: str) -> dict:
-    """Everything one training job needs, as plain JSON-able values."""
+def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: str,
+             trial: Trial | None = None) -> dict:
+    """Everything one training job needs, as plain JSON-able values. `trial`: one the plan does
+    not hold (an adaptive round's, tunelab.search.rounds)."""
     period = plan.period_by_id[period_id]
-    trial = plan.trial_by_id[trial_id_]
+    trial = trial or plan.trial_by_id[trial_id_]
     return {
         "study": study.name,
         "period": period.id,

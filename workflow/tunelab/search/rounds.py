@@ -1,0 +1,135 @@
+"""The adaptive phase's bookkeeping, light enough for parse time: settings, groups, round files.
+
+A study with `search.then` runs, after its exploration trials, `rounds` rounds of Bayesian
+optimisation per group (one group per scientific value in per_scientific mode, one group `all` in
+joint mode). Round k of a group is the file `results/<study>/rounds/<group>/round<k>.csv`, written
+by the `suggest` checkpoint from the finished runs of the exploration and of rounds 1..k-1 of that
+group (tunelab.search.adaptive). Everything here is plain Python (csv, json): no torch, no pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from typing import Any
+
+from tunelab.search.plan import Trial
+from tunelab.search.samplers import GridSampler
+from tunelab.study import Study, StudyError, schema
+
+EXPLORATION, ADAPTIVE = "exploration", "adaptive"
+ROUND_COLUMNS = ["trial", "group", "phase", "round", "position", "acquisition", "values"]
+
+
+def settings(study: Study) -> dict | None:
+    """`search.then` with the schema's defaults filled in (seed: search.seed), or None."""
+    then = study["search"].get("then")
+    if not then:
+        return None
+    props = schema()["properties"]["search"]["properties"]["then"]["properties"]
+    filled = {k: spec["default"] for k, spec in props.items() if "default" in spec}
+    filled.update(then)
+    filled.setdefault("seed", study["search"]["seed"])
+    return filled
+
+
+def searched_names(study: Study) -> list[str]:
+    """The dimensions the adaptive search moves: the nuisance ones per scientific value, or all."""
+    joint = study["search"]["mode"] == "joint" or not study.scientific
+    return [hp.name for hp in (study.scientific + study.nuisance if joint else study.nuisance)]
+
+
+def group_id(label: str) -> str:
+    """A group's folder name: `all` in a joint search, else its label made path-safe."""
+    return re.sub(r"[^A-Za-z0-9_.]+", "-", label) if label else "all"
+
+
+def groups(study: Study) -> dict[str, tuple[str, dict[str, Any]]]:
+    """group id -> (label, the scientific values it holds fixed), in the exploration's order."""
+    if settings(study) is None:
+        return {}
+    if not searched_names(study):
+        raise StudyError(f"{study.path}: search.then: the adaptive phase has nothing to search "
+                         "(no nuisance hyperparameter is searched); drop `then` or add one")
+    if study["search"]["mode"] == "joint" or not study.scientific:
+        return {"all": ("", {})}
+    grid = GridSampler(study.scientific, points_per_range=study["search"]["points_per_range"])
+    out = {}
+    for values in grid.suggest():
+        label = ",".join(f"{k}={v}" for k, v in values.items())
+        out[group_id(label)] = (label, values)
+    return out
+
+
+def round_path(study: str, group: str, k: int) -> str:
+    return f"results/{study}/rounds/{group}/round{k}.csv"
+
+
+def round_rows(trials: list[Trial], k: int, acquisitions: list[str]) -> list[dict]:
+    """The rows of a round file: ids and provenance, the values as JSON (exact types) and as
+    columns for people."""
+    return [{"trial": t.id, "group": t.group, "phase": ADAPTIVE, "round": k, "position": t.position,
+             "acquisition": a, "values": json.dumps(t.values, sort_keys=True), **t.values}
+            for t, a in zip(trials, acquisitions, strict=True)]
+
+
+_CACHE: dict[str, tuple[tuple, list[dict]]] = {}
+
+
+def read_round(path: str) -> list[dict]:
+    """The rows of a round file, `values` parsed; cached by (mtime, size), so the DAG's many
+    input-function calls read each file once."""
+    st = os.stat(path)
+    key = (st.st_mtime_ns, st.st_size)
+    hit = _CACHE.get(path)
+    if hit and hit[0] == key:
+        return hit[1]
+    with open(path, newline="") as fh:
+        rows = [{**row, "round": int(row["round"]), "position": int(row["position"]),
+                 "values": json.loads(row["values"])} for row in csv.DictReader(fh)]
+    _CACHE[path] = (key, rows)
+    return rows
+
+
+def round_trials(path: str) -> list[Trial]:
+    return [Trial(id=r["trial"], values=r["values"], group=r["group"], position=r["position"])
+            for r in read_round(path)]
+
+
+def find_trial(study: str, trial: str) -> Trial | None:
+    """An adaptive trial of `study` by id, from whichever round file holds it (a trial id is a hash
+    of its values, so any file that names it gives the same values)."""
+    root = f"results/{study}/rounds"
+    if not os.path.isdir(root):
+        return None
+    for group in sorted(os.listdir(root)):
+        folder = os.path.join(root, group)
+        for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+            if re.fullmatch(r"round[0-9]+\.csv", name):
+                for t in round_trials(os.path.join(folder, name)):
+                    if t.id == trial:
+                        return t
+    return None
+
+
+def phase_table(round_paths: list[str]) -> dict[str, tuple[str, int]]:
+    """trial -> (phase, round) of the adaptive trials in these round files (others: exploration, 0)."""
+    out = {}
+    for path in round_paths:
+        for row in read_round(str(path)):
+            out[row["trial"]] = (ADAPTIVE, row["round"])
+    return out
+
+
+def suggest_spec(study: Study, group: str, k: int) -> dict:
+    """Everything a round's suggestion depends on besides the finished runs (the `suggest` rule's
+    params): a change here re-suggests the round, a change elsewhere in the study does not."""
+    label, fixed = groups(study)[group]
+    return {
+        "study": study.name, "group": group, "label": label, "round": k,
+        "architecture": study["architecture"], "hyperparameters": study["hyperparameters"],
+        "searched": searched_names(study), "fixed": fixed, "objective": study["objective"],
+        "then": settings(study),
+    }
