@@ -19,6 +19,9 @@ DATASETS = datasets(STUDIES)
 if workflow.is_main_process:  # cluster jobs too get at most --cores threads
     for warning in threads_warnings(STUDIES, workflow.global_resources.get("_cores").value):
         print(warning, file=sys.stderr)
+    for sp in STUDIES.values():  # skipped periods, a search with fewer distinct trials than asked
+        for note in sp.notes:
+            print(f"tunelab: note: {note}", file=sys.stderr)
 
 
 wildcard_constraints:

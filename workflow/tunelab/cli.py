@@ -106,15 +106,22 @@ def _planned_blocks(name: str, study_dir: Path) -> tuple[list[Path], int] | None
 
 
 def cmd_validate(args) -> int:
-    from tunelab.study import StudyError, load_study
+    """The study file (schema and meaning), its dataset (columns, time parse, duplicates, numeric
+    types) and its plan (periods the data fills, size): what Snakemake checks at parse time."""
+    from tunelab.workflow import USER_ERRORS, load_studies
 
     try:
-        study = load_study(_study_path(args.study))
-    except StudyError as exc:
+        sp = next(iter(load_studies({"study": args.study, "month": args.month}).values()))
+    except USER_ERRORS as exc:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
+    study, plan = sp.study, sp.plan
+    for note in sp.notes:
+        print(f"note: {note}", file=sys.stderr)
     searched = [f"{hp.name} ({hp.role})" for hp in study.space.values() if hp.searched]
-    print(f"{study.path}: valid; {study['architecture']}, searched: {', '.join(searched) or 'none'}")
+    print(f"{study.path}: valid; {study['architecture']}, searched: {', '.join(searched) or 'none'}; "
+          f"dataset {study['dataset']['path']}: {len(plan.periods)} periods, {len(plan.trials)} trials "
+          f"in month {plan.month}")
     return 0
 
 
@@ -128,6 +135,8 @@ def cmd_plan(args) -> int:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
     plan = sp.plan
+    for note in sp.notes:
+        print(f"note: {note}", file=sys.stderr)
     search_runs = len(plan.periods) * len(plan.trials) * len(sp.study.seeds)
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
           f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
@@ -174,8 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--objective", choices=["valid_mse", "valid_mae"],
                         help="rank by this metric (default: the study's objective)")
     status.set_defaults(func=cmd_status)
-    validate = sub.add_parser("validate", help="check a study file")
-    validate.add_argument("study")
+    validate = sub.add_parser("validate", help="check a study file, its dataset and its plan")
+    validate.add_argument("study", help="study name (params/<name>.yaml) or file")
+    validate.add_argument("--month", help="rotation month YYYY-MM (default: the study's, or current)")
     validate.set_defaults(func=cmd_validate)
     plan = sub.add_parser("plan", help="show the periods and size of a study's plan")
     plan.add_argument("study")

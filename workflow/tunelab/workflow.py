@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.data.dataset import DataError, time_span
 from tunelab.data.periods import PeriodError
+from tunelab.data.profile import DataError, WindowCheck, dataset_profile
 from tunelab.sanity.fast import fast_mode, fast_requested
 from tunelab.search.plan import Plan, block_name, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
@@ -24,6 +24,7 @@ USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
 class StudyPlan:
     study: Study
     plan: Plan
+    notes: tuple[str, ...] = ()  # what a person should know: skipped periods, fewer trials, ...
 
     @property
     def dataset(self) -> dict:
@@ -46,14 +47,38 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
     """Validate one study file and plan it for `config` (month, fast); one readable error if bad."""
     study = load_study(path)
     try:
-        start, end, _ = time_span(study["dataset"])
-        plan = make_plan(study, start, end, resolve_month(study, config.get("month")))
+        profile = dataset_profile(study["dataset"])  # cached by the file's identity
+        start, end, _ = profile.span()
+        task = study["task"]
+        fits = WindowCheck(profile, task["lags"], task["horizon"], study["periods"]["min_examples"])
+        plan = make_plan(study, start, end, resolve_month(study, config.get("month")), fits)
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
         groups(study)  # an adaptive phase with nothing to search stops here
     except USER_ERRORS as exc:
         raise StudyError(f"{path}: {exc}") from None
-    return StudyPlan(study, plan)
+    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped)))
+
+
+def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
+    """Lines a person should read before the run: candidate periods the data does not fill, and a
+    search that yields fewer distinct trials than its budget."""
+    from tunelab.data.periods import skipped_summary
+
+    notes = []
+    if skipped and not study["periods"].get("ranges"):
+        notes.append(f"{study.path}: periods: skipped {len(skipped)} candidate period(s) the data "
+                     f"does not fill: {skipped_summary(skipped, limit=5)}")
+    search = study["search"]
+    if search["algorithm"] != "grid":
+        groups = max(1, len({t.group for t in plan.trials}))
+        asked = search["budget"] * groups * study.config.get("study_repeats", 1)
+        drawn = len(plan.trials)
+        if drawn < asked:
+            notes.append(f"{study.path}: search.budget: {search['budget']} x {groups} group(s) asked "
+                         f"for {asked} trials but the search space holds only {drawn} distinct "
+                         "configurations (repeated draws are trained once)")
+    return notes
 
 
 def load_studies(config: dict) -> dict[str, StudyPlan]:
@@ -84,18 +109,54 @@ def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: st
 
 
 def check_datasets(studies: dict[str, StudyPlan]) -> None:
-    """Two studies may share a prepared dataset only if they describe it the same way."""
+    """Two studies may share a prepared dataset (data/prepared/<name>.parquet) only if they describe
+    it the same way: the selected studies, and every other study file beside them (run another
+    day, it would re-prepare the data under this one's runs)."""
     seen: dict[str, tuple[str, dict]] = {}
-    for name, sp in studies.items():
-        ds = sp.dataset
-        if ds["name"] in seen and seen[ds["name"]][1] != ds:
-            raise StudyError(f"{sp.study.path}: dataset.name: {ds['name']!r} is also used by study "
-                             f"{seen[ds['name']][0]!r} with other settings; give it another name")
-        seen[ds["name"]] = (name, ds)
+    for sp in studies.values():
+        ds = _prepared_identity(sp.dataset)
+        earlier = [seen[ds["name"]]] if ds["name"] in seen else []
+        for other, other_ds in [*earlier, *_sibling_datasets(sp.study.path, ds["name"])]:
+            if other_ds != ds:
+                diff = sorted(k for k in ds if ds.get(k) != other_ds.get(k))
+                raise StudyError(f"{sp.study.path}: dataset.name: {ds['name']!r} is also the dataset of "
+                                 f"{other} with another {', '.join(diff)}; both would write "
+                                 f"data/prepared/{ds['name']}.parquet: give one another name")
+        seen[ds["name"]] = (sp.study.path, ds)
+
+
+def _prepared_identity(dataset: dict) -> dict:
+    """The dataset keys that shape the prepared file, defaults filled in."""
+    from tunelab.data.profile import READING_DEFAULTS
+
+    keys = ("name", "path", "time", "target", "features", "categorical", "time_format", *READING_DEFAULTS)
+    filled = {"features": [], "categorical": [], **READING_DEFAULTS, **dataset}
+    return {k: filled.get(k) for k in keys}
+
+
+def _sibling_datasets(study_path: str, name: str) -> list[tuple[str, dict]]:
+    """(file, dataset) of the other study files in the same folder that name dataset `name`."""
+    import yaml
+
+    found = []
+    here = Path(study_path)
+    for other in sorted(here.parent.glob("*.yaml")):
+        if other.resolve() == here.resolve():
+            continue
+        try:
+            ds = yaml.safe_load(other.read_text(encoding="utf-8"))["dataset"]
+        except Exception:  # noqa: BLE001 (not a study, or a broken one: it speaks for itself when run)
+            continue
+        if isinstance(ds, dict) and ds.get("name") == name:
+            found.append((str(other), _prepared_identity(ds)))
+    return found
 
 
 def datasets(studies: dict[str, StudyPlan]) -> dict[str, dict]:
-    return {sp.dataset["name"]: sp.dataset for sp in studies.values()}
+    """The prepare rule's params per dataset name (reading keys at their default left out)."""
+    from tunelab.data.profile import prepare_params
+
+    return {sp.dataset["name"]: prepare_params(sp.dataset) for sp in studies.values()}
 
 
 def run_dir(study: str, period: str, trial: str, block: str) -> str:

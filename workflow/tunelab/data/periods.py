@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 GOLDEN = (math.sqrt(5) - 1) / 2
@@ -73,39 +74,55 @@ def period_id(valid_start: dt.datetime) -> str:
     return f"v{valid_start:%Y-%m-%d}"
 
 
-def rotate(start: dt.datetime, end: dt.datetime, spec: dict, month: str) -> list[Period]:
-    """`count` month-aligned periods within [start, end), chosen by `month` (YYYY-MM)."""
+def rotate(start: dt.datetime, end: dt.datetime, spec: dict, month: str,
+           fits: Callable[[Period], str | None] | None = None) -> list[Period]:
+    """`count` month-aligned periods within [start, end), chosen by `month` (YYYY-MM). With `fits`
+    (a period -> reason it cannot be used, or None), only the candidates the data fills are drawn."""
     train, valid, test = spec["train_months"], spec["valid_months"], spec["test_months"]
     total = train + valid + test
     first = month_ceil(start)
     months_available = (month_floor(end).year - first.year) * 12 + month_floor(end).month - first.month
-    candidates = months_available - total + 1
-    if candidates < 1:
+    n_candidates = months_available - total + 1
+    if n_candidates < 1:
         raise PeriodError(f"periods: a period needs {total} whole months (train {train} + valid "
                           f"{valid} + test {test}); the data has {max(months_available, 0)} "
                           f"({start:%Y-%m-%d} to {end:%Y-%m-%d})")
+    candidates = [_period_at(add_months(first, i), train, valid, test) for i in range(n_candidates)]
+    skipped = {}
+    if fits is not None:
+        skipped = {p.id: reason for p in candidates if (reason := fits(p)) is not None}
+        candidates = [p for p in candidates if p.id not in skipped]
     count = spec["count"]
-    if count > candidates:
-        raise PeriodError(f"periods.count: {count} periods requested, but only {candidates} "
-                          f"distinct {total}-month periods fit in the data")
+    if count > len(candidates):
+        why = "" if not skipped else (f" ({len(skipped)} of {n_candidates} skipped: "
+                                      f"{skipped_summary(skipped)})")
+        raise PeriodError(f"periods.count: {count} periods requested, but only {len(candidates)} "
+                          f"distinct {total}-month periods fit in the data{why}")
     year, mon = (int(x) for x in month.split("-"))
     offset = ((year * 12 + mon - 1) * GOLDEN) % 1.0
     periods = []
     for k in range(count):
-        lo, hi = k * candidates // count, (k + 1) * candidates // count
-        t0 = add_months(first, lo + int(offset * (hi - lo)))
-        v0 = add_months(t0, train)
-        e0 = add_months(v0, valid)
-        periods.append(Period(
-            id=period_id(v0),
-            train=(t0, v0),
-            valid=(v0, e0),
-            test=(e0, add_months(e0, test)) if test else None,
-        ))
+        lo, hi = k * len(candidates) // count, (k + 1) * len(candidates) // count
+        periods.append(candidates[lo + int(offset * (hi - lo))])
     return periods
 
 
-def explicit(ranges: list[dict], start: dt.datetime, end: dt.datetime) -> list[Period]:
+def _period_at(t0: dt.datetime, train: int, valid: int, test: int) -> Period:
+    v0 = add_months(t0, train)
+    e0 = add_months(v0, valid)
+    return Period(id=period_id(v0), train=(t0, v0), valid=(v0, e0),
+                  test=(e0, add_months(e0, test)) if test else None)
+
+
+def skipped_summary(skipped: dict[str, str], limit: int = 3) -> str:
+    """'v2012-03: <reason>; v2012-04: ...' for the first `limit` skipped candidates."""
+    items = [f"{pid}: {reason}" for pid, reason in list(skipped.items())[:limit]]
+    more = f"; and {len(skipped) - limit} more" if len(skipped) > limit else ""
+    return "; ".join(items) + more
+
+
+def explicit(ranges: list[dict], start: dt.datetime, end: dt.datetime,
+             fits: Callable[[Period], str | None] | None = None) -> list[Period]:
     """Periods given as date ranges in the study; each must lie inside the data."""
     periods = []
     for i, rng in enumerate(ranges):
@@ -117,7 +134,11 @@ def explicit(ranges: list[dict], start: dt.datetime, end: dt.datetime) -> list[P
                     raise PeriodError(f"periods.ranges.{i}.{part}: {rng[part]!r} lies outside the "
                                       f"data ({start:%Y-%m-%d} to {end:%Y-%m-%d})")
                 windows[part] = (a, b)
-        periods.append(Period(id=period_id(windows["valid"][0]), **windows))
+        period = Period(id=period_id(windows["valid"][0]), **windows)
+        reason = fits(period) if fits is not None else None
+        if reason is not None:
+            raise PeriodError(f"periods.ranges.{i}: {reason}")
+        periods.append(period)
     ids = [p.id for p in periods]
     if len(set(ids)) != len(ids):
         raise PeriodError("periods.ranges: two ranges share a validation start; each period "
@@ -125,7 +146,8 @@ def explicit(ranges: list[dict], start: dt.datetime, end: dt.datetime) -> list[P
     return periods
 
 
-def choose_periods(spec: dict, start: dt.datetime, end: dt.datetime, month: str) -> list[Period]:
+def choose_periods(spec: dict, start: dt.datetime, end: dt.datetime, month: str,
+                   fits: Callable[[Period], str | None] | None = None) -> list[Period]:
     if spec.get("ranges"):
-        return explicit(spec["ranges"], start, end)
-    return rotate(start, end, spec, month)
+        return explicit(spec["ranges"], start, end, fits)
+    return rotate(start, end, spec, month, fits)

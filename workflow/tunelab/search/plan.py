@@ -161,8 +161,9 @@ def search_trials(study: Study) -> list[Trial]:
     return list(merged.values())
 
 
-def make_plan(study: Study, span_start, span_end, month: str) -> Plan:
-    periods = choose_periods(study["periods"], _naive(span_start), _naive(span_end), month)
+def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan:
+    """`fits` (a period -> why the data cannot fill it, or None) keeps unfillable periods out."""
+    periods = choose_periods(study["periods"], _naive(span_start), _naive(span_end), month, fits)
     trials = search_trials(study)
     values, _ = baseline_values(study)  # a trial id like any other: shared if the search drew it
     baseline = Trial(id=trial_id(study["architecture"], values), values=values,
