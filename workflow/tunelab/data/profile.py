@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 
 VERSION = 1
-SHAPING_KEYS = ("time", "target", "features", "time_format", "na_values", "duplicates",
-                "encoding", "separator")  # categorical columns do not change times or labels
+SHAPING_KEYS = ("time", "target", "features", "categorical", "time_format", "na_values",
+                "duplicates", "encoding", "separator")
 
 
 # Reading keys added after the first prepared files: left out of the prepare rule's params while
@@ -111,7 +111,7 @@ def build_profile(dataset: dict) -> Profile:
     from tunelab.data.source import column_names, load_clean
 
     columns = column_names(dataset)
-    clean = load_clean(dataset, categorical=False)
+    clean = load_clean(dataset)  # categorical columns too: a file prepare cannot read fails here
     times = clean["time"].to_numpy(dtype="datetime64[ns]").view(np.int64)
     if len(times) < 2:
         raise DataError(f"dataset.time: {dataset['path']} has {len(times)} distinct time(s) in "

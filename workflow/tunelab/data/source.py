@@ -151,6 +151,19 @@ def check_columns(frame_columns, dataset: dict, path: str) -> None:
                                 f"{', '.join(names)}{hint}")
 
 
+def _plain(value):
+    """numpy scalars as Python values, so messages read 13, not np.int64(13)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _is_number(text) -> bool:
+    try:
+        float(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -193,6 +206,10 @@ def _parse_text_time(frame: pd.DataFrame, cols: list[str], dataset: dict, path: 
     bad = times.isna()
     if bad.any():
         row = int(bad.to_numpy().argmax())
+        if not fmt and _is_number(text.iloc[row]):
+            raise DataError(f"{where} in {path} holds numbers ({text.iloc[row]!r}, data row {row + 1}), "
+                            "not times; write ISO 8601 times, or give [year, month, day, hour] "
+                            "parts as dataset.time")
         if fmt:
             raise DataError(f"{where} in {path}: {text.iloc[row]!r} (data row {row + 1}) does not "
                             f"match dataset.time_format {fmt!r}")
@@ -231,7 +248,7 @@ def _parse_parts(frame: pd.DataFrame, cols: list[str], path: str) -> pd.Series:
         bad |= (values < lo) | (values > hi)
         if bad.any():
             row = int(bad.to_numpy().argmax())
-            raise DataError(f"{where} in {path}: {frame[col].iloc[row]!r} (data row {row + 1}) is "
+            raise DataError(f"{where} in {path}: {_plain(frame[col].iloc[row])!r} (data row {row + 1}) is "
                             f"not a whole number from {lo} to {hi}")
         parts[name] = values.astype("int64")
     times = pd.to_datetime(pd.DataFrame(parts), errors="coerce")
@@ -256,7 +273,7 @@ def numeric(frame: pd.DataFrame, col: str, key: str, path: str) -> pd.Series:
     if bad.any():
         row = int(bad.to_numpy().argmax())
         fix = ("list it under dataset.categorical" if key == "dataset.features" else "clean the column")
-        raise DataError(f"{key}: column {col!r} in {path} holds a non-numeric value {raw.iloc[row]!r} "
+        raise DataError(f"{key}: column {col!r} in {path} holds a non-numeric value {_plain(raw.iloc[row])!r} "
                         f"(data row {row + 1}, {int(bad.sum())} such rows); {fix}, or add the "
                         "marker to dataset.na_values if it means 'missing'")
     return values.astype("float64")
