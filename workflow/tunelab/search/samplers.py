@@ -1,8 +1,9 @@
 """Samplers: propose hyperparameter values for the searched dimensions of a study.
 
 Every sampler has the same small interface, `suggest(n) -> list[dict]`, takes a seed, and gives the
-same suggestions for the same seed. `quasi_random` is a scrambled Halton sequence
-(`scipy.stats.qmc.Halton`), the playbook's recommendation for the exploration phase: it covers the
+same suggestions for the same seed. `quasi_random` is a scrambled Halton sequence (the points of
+`scipy.stats.qmc.Halton`, computed here with numpy alone: importing scipy.stats costs about a second of
+every `snakemake` call), the playbook's recommendation for the exploration phase: it covers the
 space more evenly than random search and, unlike a grid, every trial has a distinct value of every
 hyperparameter, so axis plots are informative.
 """
@@ -10,6 +11,7 @@ hyperparameter, so axis plots are informative.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -56,10 +58,38 @@ class QuasiRandomSampler(Sampler):
     name = "quasi_random"
 
     def unit_points(self, n: int) -> np.ndarray:
-        from scipy.stats import qmc
+        return scrambled_halton(n, len(self.hyperparameters), self.seed)
 
-        halton = qmc.Halton(d=len(self.hyperparameters), scramble=True, seed=self.seed)
-        return halton.random(n)
+
+def scrambled_halton(n: int, d: int, seed: int) -> np.ndarray:
+    """The first n points of `scipy.stats.qmc.Halton(d, scramble=True, seed=seed)`, bit for bit
+    (tests/test_samplers.py checks it): per dimension, a van der Corput sequence in the next prime
+    base whose digits go through random permutations (Owen's randomised Halton), one permutation
+    per digit position, drawn by the seed's numpy generator in scipy's order."""
+    rng = np.random.default_rng(seed)
+    columns = []
+    for base in _primes(d):
+        digits = math.ceil(54 / math.log2(base)) - 1  # until base**-k vanishes in a double
+        permutations = np.repeat(np.arange(base)[None], digits, axis=0)
+        for permutation in permutations:
+            rng.shuffle(permutation)
+        quotient, column, scale = np.arange(n, dtype=np.int64), np.zeros(n), 1 / base
+        for permutation in permutations:  # the same additions, in scipy's order
+            column += permutation[quotient % base] * scale
+            scale /= base
+            quotient //= base
+        columns.append(column)
+    return np.array(columns).T.reshape(n, d)
+
+
+def _primes(count: int) -> list[int]:
+    primes: list[int] = []
+    candidate = 2
+    while len(primes) < count:
+        if all(candidate % p for p in primes if p * p <= candidate):
+            primes.append(candidate)
+        candidate += 1
+    return primes
 
 
 class GridSampler(Sampler):
