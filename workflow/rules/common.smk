@@ -4,7 +4,7 @@ import sys
 
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
 from tunelab.workflow import confirm_files, curves_files
-from tunelab.workflow import threads_warnings, train_resources
+from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 
@@ -44,21 +44,21 @@ def get_metrics(wildcards):
     return metrics_files(get_study(wildcards)) + adaptive_files(wildcards, "metrics.json")
 
 
+@signature_once
 def get_spec(wildcards):
     return spec_json(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
 
 
-def get_train_threads(wildcards):
-    return train_resources(get_study(wildcards).study)["cpus_per_task"]
+def train_setting(name):
+    """Threads or resource `name` of a training job, from the study's `resources` (mem_mb and
+    runtime grow with the attempt): a constant when every selected study agrees, so that
+    Snakemake evaluates no function for it per job (tunelab.workflow.per_study)."""
+    return per_study(STUDIES, lambda sp: train_resources(sp.study)[name],
+                     grows=name in ("mem_mb", "runtime"))
 
 
-def get_train_resource(name):
-    """Resource `name` of a training job, from the study's `resources` (grows with the attempt)."""
-
-    def resource(wildcards, attempt):
-        return train_resources(get_study(wildcards).study, attempt)[name]
-
-    return resource
+# The prepared data of a training job: one path when the selected studies share their dataset.
+TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.dataset['name']}.parquet")
 
 
 def get_context(wildcards):

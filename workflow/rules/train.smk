@@ -5,7 +5,7 @@
 
 rule train:
     input:
-        data=get_prepared,
+        data=TRAIN_DATA,
     output:
         metrics="results/{study}/runs/{period}/{trial}/{block}/metrics.json",
         curves="results/{study}/runs/{period}/{trial}/{block}/curves.csv",
@@ -15,12 +15,12 @@ rule train:
         spec=get_spec,
     log:
         "logs/{study}/runs/{period}/{trial}/{block}.log",
-    threads: get_train_threads
+    threads: train_setting("cpus_per_task")
     resources:  # from the study's `resources` (profiles/slurm maps them to sbatch options)
-        mem_mb=get_train_resource("mem_mb"),
-        runtime=get_train_resource("runtime"),
-        gpu=get_train_resource("gpu"),
-        slurm_extra=get_train_resource("slurm_extra"),
+        mem_mb=train_setting("mem_mb"),
+        runtime=train_setting("runtime"),
+        gpu=train_setting("gpu"),
+        slurm_extra=train_setting("slurm_extra"),
     group:  # bundled into one cluster submission per --group-components train=N (profiles/slurm)
         "train"
     conda:

@@ -189,6 +189,39 @@ def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 
+def per_study(studies: dict[str, StudyPlan], value, grows: bool = False):
+    """A rule attribute (input, threads, resource) that comes from each selected study's
+    `value(StudyPlan)`: the value itself when every selected study gives the same one, else a
+    function of the `study` wildcard. Snakemake evaluates a function once per job and per
+    attribute, with an `inspect.signature` each time (~0.1-0.3 ms): on a 10,000-job grid the
+    constant saves seconds. `grows`: the value is multiplied by the job's attempt (a retry after an
+    out-of-memory or time-limit kill asks for more), so it stays a function of the attempt."""
+    values = {name: value(sp) for name, sp in studies.items()}
+    shared = len({json.dumps(v, sort_keys=True) for v in values.values()}) == 1
+    only = next(iter(values.values()), None)
+    if grows:
+        if shared:
+            return signature_once(lambda wildcards, attempt: only * attempt)
+        return signature_once(lambda wildcards, attempt: values[wildcards.study] * attempt)
+    if shared:
+        return only
+    return signature_once(lambda wildcards: values[wildcards.study])
+
+
+def signature_once(func):
+    """Tell Snakemake `func`'s parameters once, instead of `inspect.signature(func)` at every call
+    (Snakemake reads them from this attribute: snakemake.common.overwrite_function_params). Where
+    a Snakemake version has no such attribute, nothing changes."""
+    import inspect
+
+    try:
+        from snakemake.common import FUNC_OVERWRITE_PARAMS_ATTR
+    except ImportError:
+        return func
+    setattr(func, FUNC_OVERWRITE_PARAMS_ATTR, inspect.signature(func).parameters)
+    return func
+
+
 def train_resources(study: Study, attempt: int = 1) -> dict:
     """Snakemake resources of one training job of `study` (its `resources` key, schema defaults
     where it is silent). Memory and runtime grow with the attempt, so a retry after an
