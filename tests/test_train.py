@@ -170,7 +170,7 @@ def test_a_training_job_imports_neither_pandas_nor_matplotlib(prepared, tmp_path
 
     code = ("import json, sys\n"
             "from tunelab.train.loop import train_job\n"
-            f"train_job(json.loads({json.dumps(json.dumps(spec(values(epochs=1), seeds=(0,))))}), "
+            f"train_job(json.loads({json.dumps(json.dumps(spec(values(epochs=1), seeds=(0, 1))))}), "
             f"{prepared!r}, {str(tmp_path / 'o')!r})\n"
             "print(json.dumps(sorted(m for m in ('pandas', 'matplotlib', 'torch._dynamo') if m in sys.modules)))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

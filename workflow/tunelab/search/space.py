@@ -247,3 +247,13 @@ def model_configs(trial_values: list[dict], limit: int = 8) -> list[dict]:
             seen.add(key)
             out.append(hps)
     return out[:limit]
+
+
+def shape_key(architecture: str, values: dict) -> tuple:
+    """What trials must share to be trained together as one batched model (trials_per_job): the
+    architecture, the model's shape (its hyperparameters but dropout), the batch size (the steps)
+    and the optimizer's family (its state). Learning rate, weight decay, dropout, schedule,
+    epochs and patience may differ."""
+    shape = tuple(sorted((k, v) for k, v in model_hyperparameters(values).items() if k != "dropout"))
+    family = "sgd" if values.get("optimizer", "adam") in ("sgd", "nesterov") else "adam"
+    return architecture, shape, values.get("batch_size", TRAINING_DEFAULTS["batch_size"]["value"]), family

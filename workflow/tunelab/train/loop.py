@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
@@ -105,21 +104,43 @@ def penalty(cfg: TrainConfig, model: torch.nn.Module) -> torch.Tensor | float:
     return total
 
 
-def grad_norms(model: torch.nn.Module) -> torch.Tensor:
-    """One gradient norm per parameter tensor; 0 for a tensor that got no gradient."""
-    zero = torch.zeros(())
-    return torch.stack([p.grad.detach().norm() if p.grad is not None else zero.to(p.device)
-                        for p in model.parameters()])
+def grad_norms(params: list[torch.Tensor]) -> torch.Tensor:
+    """One gradient norm per parameter tensor (0 for a tensor that got no gradient), in one call."""
+    grads = [p.grad for p in params if p.grad is not None]
+    norms = iter(torch._foreach_norm(grads)) if grads else iter(())
+    zero = torch.zeros((), device=params[0].device)
+    return torch.stack([next(norms) if p.grad is not None else zero for p in params])
+
+
+def clip_grads(params: list[torch.Tensor], total: torch.Tensor, max_norm: float) -> None:
+    """torch.nn.utils.clip_grad_norm_ given the total norm already measured (no second pass)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if grads:
+        torch._foreach_mul_(grads, torch.clamp(max_norm / (total + 1e-6), max=1.0))
 
 
 def param_norm(model: torch.nn.Module) -> float:
     return float(torch.linalg.vector_norm(torch.stack([p.detach().norm() for p in model.parameters()])))
 
 
+def epoch_summary(losses: torch.Tensor, norms: torch.Tensor, epoch: int) -> tuple[float, float, float]:
+    """Mean and std of the step losses and mean gradient norm, read back once per epoch; the
+    first non-finite step loss makes the run diverge (steps are not checked one by one: that
+    would stop the host at every step)."""
+    losses, norms = losses.double().cpu(), norms.double().cpu()
+    bad = (~torch.isfinite(losses)).nonzero()
+    if len(bad):
+        step = int(bad[0, 0])
+        raise Diverged(f"train loss became {float(losses[step])} at epoch {epoch + 1}, step {step + 1}")
+    return float(losses.mean()), float(losses.std(correction=0)), float(norms.mean())
+
+
 def train_epoch(model, opt, cfg, x, y, epoch, generator, received=None) -> tuple[float, float, float]:
     """One pass over shuffled batches; returns mean loss, its std across batches, mean grad norm.
-    `received` (one entry per parameter tensor) accumulates the gradient norms: 0 = no gradient."""
+    `received` (one entry per parameter tensor) accumulates the gradient norms: 0 = no gradient.
+    Nothing is read back to the host before the epoch ends."""
     model.train()
+    params = list(model.parameters())
     n = len(y)
     order = torch.randperm(n, generator=generator)
     steps = max(math.ceil(n / cfg.batch_size), 1)
@@ -128,19 +149,18 @@ def train_epoch(model, opt, cfg, x, y, epoch, generator, received=None) -> tuple
         opt.lr = get_lr(cfg, epoch + step / steps)
         idx = order[step * cfg.batch_size:(step + 1) * cfg.batch_size]
         loss = torch.nn.functional.mse_loss(model(x[idx]), y[idx])
-        if not torch.isfinite(loss):
-            raise Diverged(f"train loss became {float(loss.detach())} at epoch {epoch + 1}, step {step + 1}")
         opt.zero_grad()
         (loss + penalty(cfg, model)).backward()
-        per_tensor = grad_norms(model)  # the same norms as before; their sum finds dead parameters
-        norms.append(float(torch.linalg.vector_norm(per_tensor)))
+        per_tensor = grad_norms(params)  # their sum over the run finds dead parameters
+        total = torch.linalg.vector_norm(per_tensor)
         if received is not None:
             received += per_tensor.to(received.device)
         if cfg.clip_norm > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
+            clip_grads(params, total, cfg.clip_norm)
         opt.step()
-        losses.append(float(loss.detach()))
-    return float(np.mean(losses)), float(np.std(losses)), float(np.mean(norms))
+        losses.append(loss.detach())
+        norms.append(total)
+    return epoch_summary(torch.stack(losses), torch.stack(norms), epoch)
 
 
 @torch.no_grad()
@@ -318,8 +338,32 @@ def pick_device(requested: str) -> torch.device:
     return torch.device(requested)
 
 
+def train_block(data: PeriodData, architecture: str, trials: list[dict], seeds: list[int], lags: int,
+                device: torch.device, batched: bool | None = None, stop_epoch: int | None = None,
+                saved: dict[int, RunState] | None = None) -> list[list[dict]]:
+    """Train every seed of every trial (`trials`: their hyperparameter values); one list of
+    `train_run` results per trial. `batched` None chooses the path (tunelab.train.batched.
+    use_batched): the members stacked into one model, or one run after another. A rung's job
+    (`stop_epoch`, or `saved` states to resume from) takes the sequential loop, which saves and
+    restores a run's exact state."""
+    from tunelab.train.batched import Member, train_members, use_batched
+
+    members = [Member(seed, values) for values in trials for seed in seeds]
+    if stop_epoch is not None or saved:
+        batched = False
+    if batched is None:
+        batched = use_batched(architecture, members)
+    if batched:
+        flat = train_members(data, architecture, members, lags, device)
+    else:
+        saved = saved or {}
+        flat = [train_run(data, architecture, m.values, lags, m.seed, device, stop_epoch, saved.get(m.seed))
+                for m in members]
+    return [flat[i:i + len(seeds)] for i in range(0, len(flat), len(seeds))]
+
+
 def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
-              resume: str | None = None) -> list[dict]:
+              resume: str | None = None, batched: bool | None = None) -> list[dict]:
     """Train every seed of one block and write metrics.json, curves.csv, test.json, models.pt.
 
     A rung's job (spec `stop_epoch`) stops there and also writes state.pt; `resume` is the state.pt
@@ -331,16 +375,18 @@ def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
     task = spec["task"]
     data = period_data(load_prepared(data_path), spec["windows"], task["lags"], task["horizon"])
     saved = load_states(resume, spec) if resume else {}
-    results = []
-    for seed in spec["seeds"]:
-        results.append(train_run(data, spec["architecture"], spec["hyperparameters"],
-                                 task["lags"], seed, device, spec.get("stop_epoch"), saved.get(seed)))
-        m = results[-1]["metrics"]
-        print(f"[{spec['period']} {spec['trial']} seed {seed}] {m['status']} "
-              f"valid_mse={m['valid_mse']:.4g} best_epoch={m['best_epoch']} "
-              f"epochs={m['epochs_run']} {m['train_time']:.1f}s {m['reason']}", flush=True)
+    (results,) = train_block(data, spec["architecture"], [spec["hyperparameters"]], spec["seeds"],
+                             task["lags"], device, batched, spec.get("stop_epoch"), saved)
+    for r in results:
+        report(spec, r["metrics"])
     write_outputs(spec, data, results, Path(out_dir))
     return [r["metrics"] for r in results]
+
+
+def report(spec: dict, m: dict) -> None:
+    print(f"[{spec['period']} {spec['trial']} seed {m['seed']}] {m['status']} "
+          f"valid_mse={m['valid_mse']:.4g} best_epoch={m['best_epoch']} "
+          f"epochs={m['epochs_run']} {m['train_time']:.1f}s {m['reason']}", flush=True)
 
 
 def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) -> None:

@@ -6,6 +6,30 @@ import torch
 from torch import nn
 
 
+def dropout_mask(shape, p: float, device, generator=None, dtype=torch.float32) -> torch.Tensor:
+    """Inverted dropout's mask: 0 with probability p, else 1 / (1 - p). Drawn with `torch.rand`
+    (one uniform number per element, in order), so a batched job can draw a member's masks from
+    its own generator and get exactly the masks the member gets alone (tunelab.train.batched)."""
+    if p >= 1:
+        return torch.zeros(shape, device=device, dtype=dtype)
+    keep = torch.rand(shape, device=device, generator=generator) >= p
+    return keep.to(dtype).div_(1 - p)
+
+
+class Dropout(nn.Module):
+    """nn.Dropout with `dropout_mask`'s masks (nn.Dropout's CPU masks come from MKL's Bernoulli
+    sampler, which a member's own generator cannot reproduce cheaply in a batched step)."""
+
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, x):
+        if not self.training or self.p == 0:
+            return x
+        return x * dropout_mask(x.shape, self.p, x.device, dtype=x.dtype)
+
+
 class Linear(nn.Module):
     def __init__(self, lags: int, inputs: int, **_):
         super().__init__()
@@ -20,7 +44,7 @@ class MLP(nn.Module):
         super().__init__()
         layers, width = [], lags * inputs
         for _ in range(num_layers):
-            layers += [nn.Linear(width, hidden_size), nn.ReLU(), nn.Dropout(dropout)]
+            layers += [nn.Linear(width, hidden_size), nn.ReLU(), Dropout(dropout)]
             width = hidden_size
         self.body = nn.Sequential(*layers)
         self.out = nn.Linear(width, 1)
