@@ -122,3 +122,11 @@ def test_the_page_lists_every_item(tmp_path, search_tables, ctx):
     checklist_file(str(tmp_path / "trials.csv"), str(tmp_path / "runs.csv"),
                    str(tmp_path / "curves.parquet"), ctx, str(tmp_path / "c.md"), str(tmp_path / "c.json"))
     assert (tmp_path / "c.md").read_text() == text
+
+
+def test_sampled_enough_with_one_seed_has_no_yardstick(ctx):
+    from tunelab.analysis.checklist import sampled_item
+
+    _, trials = tables([trial(i, 0.5 + 0.01 * i) for i in range(6)], seeds=(0,))
+    item = sampled_item(trials, ctx)
+    assert item.verdict == "n/a" and "unmeasured" in item.summary

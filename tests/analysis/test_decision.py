@@ -206,3 +206,31 @@ def test_decide_file_reads_blocks(tmp_path):
                     str(tmp_path / "d.json"))
     assert d["verdict"] == "ADOPT"
     assert json.loads((tmp_path / "d.json").read_text())["verdict"] == "ADOPT"
+
+
+def test_one_confirmation_seed_leaves_the_noise_unmeasured_and_decides_nothing():
+    """confirm_seeds: 1 gives no retrain variance: "within seed noise" would be a guess."""
+    runs, values = confirm(0.50, 0.40)
+    runs = runs[runs["seed"] == SEEDS[0]]
+    d = verdict(runs, values, ctx(confirm_seeds=1))
+    assert d["verdict"] == "INCONCLUSIVE"
+    assert "1 confirmation seed" in d["headline"] and "unmeasured" in d["headline"]
+    assert all(p["outcome"] == "noise unmeasured" for p in d["periods"])
+    text = decision_markdown(d, ctx(confirm_seeds=1))
+    assert "within seed noise" not in text and "within noise" not in text
+
+
+def test_compare_with_one_seed_on_a_side_says_the_noise_is_unmeasured():
+    rows = compare({"a": np.array([1.0])}, {"a": np.array([0.9, 0.8])}, alpha=0.05)
+    assert rows[0]["outcome"] == "noise unmeasured"
+
+
+def test_the_question_with_one_seed_per_value_does_not_claim_seed_noise():
+    runs = runs_frame([trial(1, 0.40, group="hidden_size=64"), trial(2, 0.45, group="hidden_size=16"),
+                       trial(100, 0.6, **BASE_VALUES)], seeds=(3,))
+    per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.45},
+                 {"group": "hidden_size=64", "trial": tid(1), "objective_mean": 0.40}]
+    d = decide(runs, candidates(tid(1), per_group), ctx(confirm_seeds=1),
+               {BASE: BASE_VALUES, tid(1): CAND_VALUES, tid(2): CAND_VALUES})
+    q = d["question"]
+    assert not q["clear"] and "unmeasured" in q["answer"] and "within seed noise" not in q["answer"]

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_data import PERIODS, tables, tid, trial
+from analysis_data import PERIODS, context, tables, tid, trial
 from tunelab.analysis.variance import (
     period_ranks,
     pooled_retrain_std,
@@ -71,3 +71,13 @@ def test_study_variance_is_the_spread_of_each_repeats_best():
     assert sv["std"] == pytest.approx(np.std([0.47, 0.40, 0.45], ddof=1))
     assert not sv["same_best"]
     assert study_variance(trials, plan, repeats=1) == {"repeats": 1, "measured": False}
+
+
+def test_one_seed_reports_the_retrain_noise_as_unmeasured_not_zero():
+    from tunelab.analysis.report import variance_lines
+    from tunelab.analysis.variance import variance_summary
+
+    _, trials = tables([trial(i, 0.5 + 0.01 * i) for i in range(4)], seeds=(0,))
+    assert trials["objective_std"].isna().all()  # not 0: one seed has no spread to measure
+    lines = variance_lines(variance_summary(trials, pd.DataFrame({"trial": []}), context()))
+    assert "unmeasured" in lines[0] and "are seed noise" not in lines[0]

@@ -61,7 +61,7 @@ def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
         objective_min=("value", "min"),
         valid_mae_mean=("valid_mae", "mean"),
     ).reset_index()
-    per_period["objective_std"] = per_period["objective_std"].fillna(0.0)
+    # one feasible seed has no spread: the std stays missing (unmeasured), not 0
     over = per_period.assign(var=per_period["objective_std"] ** 2).groupby("trial", sort=False)
     overall = over.agg(
         group=("group", "first"),

@@ -311,6 +311,9 @@ def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
     pooled = pooled_retrain_std(trials)["overall"]
     if len(rows) < 3:
         return Item("sampled_enough", "n/a", f"Only {len(rows)} feasible trial(s): too few to tell.")
+    if not np.isfinite(pooled):
+        return Item("sampled_enough", "n/a", "The retrain noise is unmeasured (one seed per trial "
+                    "and period): there is no yardstick to say whether more trials would pay.")
     per_group = context["mode"] == "per_scientific" and bool(context["scientific"])
     groups = rows.groupby("group" if per_group else np.zeros(len(rows)), sort=True)
     verdicts, details, curves = [], [], {}

@@ -35,6 +35,8 @@ import pandas as pd
 from tunelab.analysis.tables import fmt, jsonable, markdown_table, natural_key, pct, ranked, read_table
 from tunelab.io import write_text
 
+UNMEASURED = "noise unmeasured"
+
 # ---------------------------------------------------------------- candidates (the checkpoint)
 
 
@@ -110,7 +112,8 @@ def welch(baseline: np.ndarray, candidate: np.ndarray) -> dict:
 
 def compare(baseline: dict[str, np.ndarray], candidate: dict[str, np.ndarray], alpha: float
             ) -> list[dict]:
-    """Per period: the Welch test and a word: better, worse or within noise."""
+    """Per period: the Welch test and a word: better, worse, within noise, or noise unmeasured
+    (one seed on a side: no retrain variance, so neither "within" nor "beyond" noise can be said)."""
     rows = []
     for period in sorted(set(baseline) | set(candidate)):
         test = welch(baseline.get(period, np.array([])), candidate.get(period, np.array([])))
@@ -118,6 +121,8 @@ def compare(baseline: dict[str, np.ndarray], candidate: dict[str, np.ndarray], a
             word = "better"  # the baseline diverged on every seed of this period
         elif test["n_candidate"] == 0:
             word = "worse"
+        elif test["n_baseline"] < 2 or test["n_candidate"] < 2:
+            word = UNMEASURED
         elif test["p_better"] < alpha and test["gain"] > 0:
             word = "better"
         elif test["p_worse"] < alpha and test["gain"] < 0:
@@ -199,11 +204,23 @@ def _verdict(runs, out, context, confirmed, alpha, min_gain) -> tuple[str, list[
         return "REJECT", [f"The candidate {cand['trial']} diverged on {len(failed)} of its {total} "
                           f"{which} runs ({failed['reason'].iloc[0]}): it is not robust; keep the "
                           "baseline."]
+    unmeasured = [p for p in periods if p["outcome"] == UNMEASURED]
+    if unmeasured:
+        n = min(min(p["n_baseline"], p["n_candidate"]) for p in unmeasured)
+        seeds = f"{n} {'confirmation' if context.get('confirm_seeds', 0) else 'search'} seed" \
+            + ("" if n == 1 else "s")
+        return "INCONCLUSIVE", [
+            f"NO DECISION: the comparison rests on {seeds} per side on {_names(unmeasured)}: "
+            "with fewer than two seeds the retrain noise is unmeasured, so no difference can be "
+            "called beyond (or within) seed noise. Set confirm_seeds: 2 or more (3 or more to "
+            f"trust it) and run again. The candidate {cand['trial']} differs by "
+            f"{pct(out['mean_relative_gain'])} "
+            "on average, an unqualified point estimate.", f"Per period: {detail_of(periods)}."]
     worse = [p for p in periods if p["outcome"] == "worse"]
     better = [p for p in periods if p["outcome"] == "better"]
     noise = [p for p in periods if p["outcome"] == "within noise"]
     mean_rel = out["mean_relative_gain"]
-    detail = "; ".join(_period_words(p) for p in periods)
+    detail = detail_of(periods)
     if worse:
         return "REJECT", [f"The candidate {cand['trial']} is worse than the baseline on "
                           f"{_names(worse)}, beyond seed noise: the gain does not hold on every "
@@ -237,6 +254,10 @@ def _verdict(runs, out, context, confirmed, alpha, min_gain) -> tuple[str, list[
         f"Adopt the candidate {cand['trial']}: it beats the baseline on all {len(better)} periods "
         f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
         f"confirmed on {len(out['seeds'])} fresh seeds.", f"Per period: {detail}.", complexity]
+
+
+def detail_of(periods: list[dict]) -> str:
+    return "; ".join(_period_words(p) for p in periods)
 
 
 def _names(periods: list[dict]) -> str:
@@ -291,6 +312,10 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
         elif "worse" in outcomes:
             words = (f"is better on average but worse on "
                      f"{_names([p for p in periods if p['outcome'] == 'worse'])}")
+        elif UNMEASURED in outcomes:
+            words = ("is better on average, but with one seed the retrain noise is unmeasured on "
+                     f"{_names([p for p in periods if p['outcome'] == UNMEASURED])}: the values "
+                     "cannot be told apart")
         else:
             words = ("is better on average, but within seed noise on "
                      f"{_names([p for p in periods if p['outcome'] == 'within noise'])}")

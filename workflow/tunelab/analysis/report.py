@@ -150,6 +150,9 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
               f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
               "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
               "", markdown_table(leaderboard_table(trials, context)), ""]
+    if not noise_measured(variance):
+        lines += ["**Retrain noise unmeasured** (one seed per trial and period): the retrain std "
+                  "is missing, not zero, and no gap in this table can be called seed noise.", ""]
     if n_trials > LEADERBOARD_ROWS:
         lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
 
@@ -184,10 +187,15 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
 
 def variance_lines(v: dict) -> list[str]:
     rs, ra, sv = v["retrain_std"], v["rank_agreement"], v["study"]
-    lines = [f"- **Trial (retrain) variance**: pooled std over seeds {fmt(rs['overall'])} "
-             f"(over the better half of each period's trials, {rs['trials']} in all); per period: "
-             + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
-             + ". Differences smaller than about twice this are seed noise."]
+    if not noise_measured(v):
+        lines = ["- **Trial (retrain) variance**: unmeasured. No trial has two or more feasible "
+                 "seeds on a period (seeds: 1), so the seed noise is unknown: no difference in "
+                 "this report can be called within or beyond seed noise. Set seeds: 2 or more."]
+    else:
+        lines = [f"- **Trial (retrain) variance**: pooled std over seeds {fmt(rs['overall'])} "
+                 f"(over the better half of each period's trials, {rs['trials']} in all); per "
+                 "period: " + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
+                 + ". Differences smaller than about twice this are seed noise."]
     if ra["periods"] >= 2 and ra["trials"] >= 3:
         strength = ("strong" if ra["kendall_w"] >= 0.7 else "moderate" if ra["kendall_w"] >= 0.4
                     else "weak")
@@ -213,6 +221,12 @@ def variance_lines(v: dict) -> list[str]:
         lines.append(f"- **Study variance**: not measured (study_repeats: {sv.get('repeats', 1)}); "
                      "set study_repeats: 3 to draw the search three times.")
     return lines
+
+
+def noise_measured(variance: dict) -> bool:
+    """Whether the study measured its retrain noise (some trial had two or more seeds)."""
+    overall_std = variance["retrain_std"]["overall"]
+    return overall_std is not None and math.isfinite(overall_std)
 
 
 def plot_links(paths: list[str], report_path: str) -> dict:
