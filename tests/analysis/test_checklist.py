@@ -113,9 +113,10 @@ def test_the_page_lists_every_item(tmp_path, search_tables, ctx):
     curves = curves_frame({tid(i): "healthy" for i in range(6)})
     items = run_checklist(table, runs, curves, ctx)
     assert [i.key for i in items] == ["overfitting", "noisy_late", "still_improving", "saturated_early",
-                                      "infeasible", "boundary", "suspicious_best", "sampled_enough"]
+                                      "infeasible", "boundary", "suspicious_best", "sampled_enough",
+                                      "simple_baselines"]
     text = checklist_markdown(items, ctx)
-    assert text.count("\n| ") == 9 and "Infeasible trials | note" in text
+    assert text.count("\n| ") == 10 and "Infeasible trials | note" in text
     runs.to_csv(tmp_path / "runs.csv", index=False)
     table.to_csv(tmp_path / "trials.csv", index=False)
     curves.to_parquet(tmp_path / "curves.parquet")
@@ -130,3 +131,16 @@ def test_sampled_enough_with_one_seed_has_no_yardstick(ctx):
     _, trials = tables([trial(i, 0.5 + 0.01 * i) for i in range(6)], seeds=(0,))
     item = sampled_item(trials, ctx)
     assert item.verdict == "n/a" and "unmeasured" in item.summary
+
+
+def test_trials_worse_than_a_simple_baseline_are_a_warning_when_among_the_best(search_tables, ctx):
+    from test_skill import BASELINES, baselines_frame
+    from tunelab.analysis.checklist import simple_baselines_item
+
+    _, trials = search_tables
+    item = simple_baselines_item(trials, baselines_frame(BASELINES), ctx)
+    assert item.verdict == "warning" and item.trials == [tid(3), tid(5), tid(0)]
+    assert "worse than linear" in item.summary
+    easy = baselines_frame({"persistence": {p: 0.9 for p in ("v2020-03", "v2020-06")}})
+    assert simple_baselines_item(trials, easy, ctx).verdict == "ok"
+    assert simple_baselines_item(trials, None, ctx).verdict == "n/a"

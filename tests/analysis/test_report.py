@@ -12,7 +12,7 @@ from tunelab.analysis.variance import variance_file
 from tunelab.io import write_text
 
 
-def build(tmp_path, search_tables, ctx, verdict_runs):
+def build(tmp_path, search_tables, ctx, verdict_runs, baselines=None):
     runs, trials = search_tables
     out = tmp_path / "results/hand"
     out.mkdir(parents=True)
@@ -48,6 +48,9 @@ def build(tmp_path, search_tables, ctx, verdict_runs):
         ("variance", "variance.json"), ("checklist", "checklist.md"),
         ("checklist_json", "checklist.json"), ("decision", "decision.md"),
         ("decision_json", "decision.json")]}
+    if baselines is not None:
+        baselines.to_csv(out / "baselines.csv", index=False)
+        inputs["baselines"] = str(out / "baselines.csv")
     summary = report_file(inputs, plot_links(plots, str(out / "report.md")), ctx, str(out / "report.md"),
                           str(out / "summary.json"))
     return out, summary
@@ -85,3 +88,20 @@ def test_summary_of_a_rejected_candidate_has_no_test_numbers(tmp_path, search_ta
     assert summary["verdict"] == "REJECT" and summary["verdict_code"] == -1
     assert summary["candidate_test"] is None and summary["periods_worse"] == 2
     assert "Not evaluated" in (out / "report.md").read_text()
+
+
+def test_the_leaderboard_shows_the_simple_baselines_and_who_loses_to_them(tmp_path, search_tables,
+                                                                          ctx):
+    from test_skill import BASELINES, baselines_frame
+
+    confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
+                          trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
+    out, _ = build(tmp_path, search_tables, ctx, confirm, baselines_frame(BASELINES))
+    board = (out / "report.md").read_text().split("## Leaderboard")[1].split("## Variance")[0]
+    for name in ("persistence", "training mean", "linear"):
+        assert f"| simple | {name} |" in board
+    assert "| skill |" in board.splitlines()[4]  # the header row of the table
+    assert "| 1 | t00000002 | hidden_size=64 | 0.45 | 0.14" in board  # skill (0.18 + 0.10) / 2
+    assert f"worse than linear) | {tid(0)}" in board  # 0.60 > linear's 0.54
+    assert f"| 2 | {tid(1)}" in board  # 0.52 beats it: no mark
+    assert "**3 of 5 feasible trials are worse than linear**" in board

@@ -71,6 +71,7 @@ rule checklist:
         trials="results/{study}/trials.csv",
         runs="results/{study}/runs.csv",
         curves="results/{study}/curves.parquet",
+        baselines="results/{study}/baselines.csv",
     output:
         md=report(
             "results/{study}/checklist.md",

@@ -114,6 +114,7 @@ rule report:
         checklist_json="results/{study}/checklist.json",
         decision="results/{study}/decision.md",
         decision_json="results/{study}/decision.json",
+        baselines="results/{study}/baselines.csv",
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
     output:
         md=report(

@@ -11,6 +11,8 @@ Each item has a verdict (ok, note, warning, n/a), a sentence, details and the tr
 - suspicious_best: a best trial at an edge, with seeds that disagree, or far ahead of the rest;
 - sampled_enough: the expected best objective against the number of trials (Dodge et al. 2019's
   expected validation performance, computed exactly): does doubling the trials still pay?
+- simple_baselines: trials worse than the best simple baseline (persistence, training mean,
+  linear) on the objective averaged over periods: they learned less than the obvious forecast.
 
 Curve items judge a trial by its runs (periods x seeds): a trial is flagged when at least half of
 its runs are. A flag on one of the study's best trials is a warning; on others only a note.
@@ -26,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
+from tunelab.analysis.skill import best_simple, label, losers, read_baselines
 from tunelab.analysis.tables import (
     fmt,
     is_numeric,
@@ -52,6 +55,7 @@ TITLES = {
     "boundary": "Best trials at the edge of the search space",
     "suspicious_best": "Suspicious best trial",
     "sampled_enough": "Search space sampled enough",
+    "simple_baselines": "Worse than a simple baseline",
 }
 
 
@@ -346,11 +350,39 @@ def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
     return Item("sampled_enough", worst, summary, details, [], {"curves": curves})
 
 
+def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
+                          context: dict) -> Item:
+    best = best_simple(baselines, context["objective"])
+    if best is None:
+        return Item("simple_baselines", "n/a", "No simple baselines (baselines.csv) to compare with.")
+    lose = losers(trials, baselines, context["objective"])
+    name, value = label(best[0]), best[1]
+    n = len(overall(trials).dropna(subset=["objective_mean"]))
+    top = [t for t in top_trials(trials) if t in lose]
+    rows = overall(trials)
+    details = [f"{t}: {fmt(rows.at[t, 'objective_mean'])} against {name}'s {fmt(value)}"
+               for t in lose[:8]] + ([f"... and {len(lose) - 8} more"] if len(lose) > 8 else [])
+    if top:
+        verdict = "warning"
+        summary = (f"{len(lose)} of {n} trials, {len(top)} of them among the best, are worse than "
+                   f"{name} ({fmt(value)}), the best simple baseline: the model learns less than the "
+                   "obvious forecast; check the inputs, the scaling and the training budget.")
+    elif lose:
+        verdict = "note"
+        summary = (f"{len(lose)} of {n} trials (none of the best) are worse than {name} "
+                   f"({fmt(value)}), the best simple baseline.")
+    else:
+        verdict = "ok"
+        summary = f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline."
+    return Item("simple_baselines", verdict, summary, details, lose,
+                {"baseline": best[0], "value": value})
+
+
 # ---------------------------------------------------------------- the page
 
 
 def run_checklist(trials: pd.DataFrame, runs: pd.DataFrame, curves: pd.DataFrame,
-                  context: dict) -> list[Item]:
+                  context: dict, baselines: pd.DataFrame | None = None) -> list[Item]:
     planned = {}
     if "epochs" in runs.columns:
         planned = runs.drop_duplicates("trial").set_index("trial")["epochs"].astype(int).to_dict()
@@ -360,6 +392,7 @@ def run_checklist(trials: pd.DataFrame, runs: pd.DataFrame, curves: pd.DataFrame
         boundary_item(trials, context),
         suspicious_item(trials, context),
         sampled_item(trials, context),
+        simple_baselines_item(trials, baselines, context),
     ]
 
 
@@ -383,12 +416,13 @@ def checklist_markdown(items: list[Item], context: dict) -> str:
 
 
 def checklist_file(trials_csv: str, runs_csv: str, curves_parquet: str, context: dict,
-                   out_md: str, out_json: str) -> list[Item]:
-    """The checklist rule: trials.csv + runs.csv + curves.parquet -> checklist.md, checklist.json."""
+                   out_md: str, out_json: str, baselines_csv: str | None = None) -> list[Item]:
+    """The checklist rule: trials.csv + runs.csv + curves.parquet (+ baselines.csv) ->
+    checklist.md, checklist.json."""
     trials, runs = read_table(trials_csv), read_table(runs_csv)
     curves = pd.read_parquet(curves_parquet)
     curves["period"], curves["trial"] = curves["period"].astype(str), curves["trial"].astype(str)
-    items = run_checklist(trials, runs, curves, context)
+    items = run_checklist(trials, runs, curves, context, read_baselines(baselines_csv))
     write_text(out_md, checklist_markdown(items, context))
     payload = [{**asdict(i), "title": i.title} for i in items]
     write_text(out_json, json.dumps(jsonable(payload), indent=1) + "\n")

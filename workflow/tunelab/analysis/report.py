@@ -17,6 +17,14 @@ import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.isolation import _get_isolation_info, describe_isolation
+from tunelab.analysis.skill import (
+    baseline_rows,
+    best_simple,
+    label,
+    losers,
+    read_baselines,
+    skill_scores,
+)
 from tunelab.analysis.tables import (
     fmt,
     jsonable,
@@ -32,24 +40,63 @@ VERDICT_CODE = {"ADOPT": 1, "INCONCLUSIVE": 0, "REJECT": -1}
 LEADERBOARD_ROWS = 10
 
 
-def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOARD_ROWS) -> pd.DataFrame:
+def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOARD_ROWS,
+                      baselines: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The best `top` trials, then the simple baselines (rank `simple`) on the same periods. With
+    baselines: a `skill` column (1 - error / best simple baseline's error, per period, averaged)
+    and trials worse than the best simple baseline marked in their rank."""
+    objective = context["objective"]
     board = ranked(trials)
     cols = varying_columns(trials, context)
     frame = pd.DataFrame({
         "rank": range(1, len(board) + 1),
         "trial": board["trial"].to_numpy(),
         "group": board["group"].to_numpy(),
-        context["objective"]: board["objective_mean"].to_numpy(),
+        objective: board["objective_mean"].to_numpy(),
         "retrain std": board["objective_std"].to_numpy(),
         "period std": board["period_std"].to_numpy(),
         "worst period": board["worst_period"].to_numpy(),
         **{c: board[c].to_numpy() for c in cols},
     })
+    frame["rank"] = [str(r) if pd.notna(v) else "infeasible"
+                     for r, v in zip(frame["rank"], frame[objective], strict=True)]
+    frame = frame.head(top)
+    if baselines is not None and not baselines.empty:
+        best = best_simple(baselines, objective)
+        lose = set(losers(trials, baselines, objective))
+        frame["rank"] = [f"{r} (worse than {label(best[0])})" if t in lose else r
+                         for r, t in zip(frame["rank"], frame["trial"], strict=True)]
+        frame.insert(4, "skill", frame["trial"].map(skill_scores(trials, baselines, objective)["skill"]))
+        simple = baseline_rows(baselines, objective)
+        frame = pd.concat([frame, pd.DataFrame({
+            "rank": "simple", "trial": [label(b) for b in simple["baseline"]], "group": "",
+            objective: simple["objective_mean"], "skill": simple["skill"],
+            "retrain std": "", "period std": simple["period_std"],
+            "worst period": simple["worst_period"], **{c: "" for c in cols}})], ignore_index=True)
     if not context["scientific"] or context["mode"] == "joint":
         frame = frame.drop(columns="group")
-    frame["rank"] = [str(r) if pd.notna(v) else "infeasible"
-                     for r, v in zip(frame["rank"], frame[context["objective"]], strict=True)]
-    return frame.head(top)
+    return frame
+
+
+def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context: dict) -> list[str]:
+    """What the leaderboard's simple-baseline rows say, in words."""
+    objective = context["objective"]
+    best = best_simple(baselines, objective)
+    if best is None:
+        return ["No simple baselines (baselines.csv): nothing says what the obvious forecast scores."]
+    lose = losers(trials, baselines, objective)
+    n = len(overall(trials).dropna(subset=["objective_mean"]))
+    lines = [f"Rows `simple`: the simple baselines fitted on each period's training window. The best, "
+             f"{label(best[0])}, scores {fmt(best[1])}. Skill = 1 - error / the best simple "
+             "baseline's error on that period, averaged over periods (0: no better than the "
+             "obvious forecast; scale-free, so every period counts the same)."]
+    if lose:
+        lines.append(f"**{len(lose)} of {n} feasible trials are worse than {label(best[0])}** "
+                     f"(the best simple baseline): {', '.join(lose[:10])}"
+                     + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
+    else:
+        lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}).")
+    return lines
 
 
 def summary_numbers(trials, runs, variance, checklist, decision, context) -> dict:
@@ -112,7 +159,7 @@ def _demote(markdown: str, levels: int = 1) -> str:
 
 
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
-                    plots: dict, context: dict) -> str:
+                    plots: dict, context: dict, baselines: pd.DataFrame | None = None) -> str:
     study = context["study"]
     search = context["search"]
     n_trials = len(overall(trials))
@@ -149,7 +196,8 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     lines += ["## Leaderboard", "",
               f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
               "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
-              "", markdown_table(leaderboard_table(trials, context)), ""]
+              "", markdown_table(leaderboard_table(trials, context, baselines=baselines)), ""]
+    lines += [line for text in baseline_lines(trials, baselines, context) for line in (text, "")]
     if not noise_measured(variance):
         lines += ["**Retrain noise unmeasured** (one seed per trial and period): the retrain std "
                   "is missing, not zero, and no gap in this table can be called seed noise.", ""]
@@ -257,8 +305,9 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
     variance = json.loads(Path(inputs["variance"]).read_text())
     checklist = json.loads(Path(inputs["checklist_json"]).read_text())
     decision = json.loads(Path(inputs["decision_json"]).read_text())
+    baselines = read_baselines(inputs.get("baselines"))
     text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
-                           decision, Path(inputs["decision"]).read_text(), plots, context)
+                           decision, Path(inputs["decision"]).read_text(), plots, context, baselines)
     summary = summary_numbers(trials, runs, variance, checklist, decision, context)
     write_text(out_md, text)
     write_text(out_json, json.dumps(summary, indent=1) + "\n")

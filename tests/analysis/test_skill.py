@@ -1,0 +1,58 @@
+"""The trials against the simple baselines: who loses to them, and skill (a scale-free score)."""
+
+import pandas as pd
+import pytest
+from analysis_data import PERIODS, tables, tid, trial
+from tunelab.analysis.skill import baseline_rows, best_simple, losers, skill_scores
+
+
+def baselines_frame(values: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """baselines.csv rows: baseline -> {period: valid_mse}; valid_mae is 10x, as in runs_frame."""
+    rows = [{"study": "hand", "baseline": name, "period": p, "valid_mse": v, "valid_mae": 10 * v}
+            for name, per in values.items() for p, v in per.items()]
+    return pd.DataFrame(rows)
+
+
+BASELINES = {"persistence": {PERIODS[0]: 0.55, PERIODS[1]: 0.55},
+             "training_mean": {PERIODS[0]: 0.90, PERIODS[1]: 0.90},
+             "linear": {PERIODS[0]: 0.58, PERIODS[1]: 0.50}}
+
+
+def test_trials_worse_than_the_best_simple_baseline_are_named(search_tables):
+    _, trials = search_tables  # 0.60, 0.52, 0.45, 0.55, diverged, 0.58
+    frame = baselines_frame(BASELINES)
+    assert best_simple(frame, "valid_mse") == ("linear", pytest.approx(0.54))
+    assert losers(trials, frame, "valid_mse") == [tid(3), tid(5), tid(0)]  # worst last
+
+
+def test_skill_is_relative_to_each_periods_best_baseline(search_tables):
+    _, trials = search_tables
+    skill = skill_scores(trials, baselines_frame(BASELINES), "valid_mse")
+    # t2 (0.45 on both): 1 - 0.45 / 0.55 on the first period, 1 - 0.45 / 0.50 on the second
+    assert skill.at[tid(2), "skill"] == pytest.approx((1 - 0.45 / 0.55 + 1 - 0.45 / 0.50) / 2)
+    assert skill.at[tid(2), "skill_worst"] == pytest.approx(1 - 0.45 / 0.50)
+    assert pd.isna(skill.at[tid(4), "skill"])  # diverged: no score, as its objective_mean
+
+
+def test_skill_is_scale_free_where_the_raw_mean_follows_the_hardest_period():
+    """Trial A is better on the hard period (errors 7x), B on the easy one by more, relatively."""
+    means = {tid(1): {PERIODS[0]: 0.50, PERIODS[1]: 3.20},
+             tid(2): {PERIODS[0]: 0.40, PERIODS[1]: 3.40}}
+    _, trials = tables([trial(1, means[tid(1)]), trial(2, means[tid(2)])])
+    frame = baselines_frame({"persistence": {PERIODS[0]: 0.60, PERIODS[1]: 4.0}})
+    raw = trials[trials["period"] == "all"].set_index("trial")["objective_mean"]
+    assert raw[tid(1)] < raw[tid(2)]  # the raw mean follows the hard period
+    skill = skill_scores(trials, frame, "valid_mse")["skill"]
+    assert skill[tid(2)] > skill[tid(1)]  # 1/3 and 0.15 beat 1/6 and 0.2 on average
+    scaled = trials.copy()
+    hard = scaled["period"] == PERIODS[1]
+    scaled.loc[hard, "objective_mean"] /= 7  # the same relative errors on a month 7x easier
+    frame.loc[frame["period"] == PERIODS[1], "valid_mse"] /= 7
+    assert skill_scores(scaled, frame, "valid_mse")["skill"].to_dict() == pytest.approx(skill.to_dict())
+
+
+def test_baseline_rows_read_like_the_leaderboard():
+    rows = baseline_rows(baselines_frame(BASELINES), "valid_mae").set_index("baseline")
+    assert rows.at["linear", "objective_mean"] == pytest.approx(5.4)
+    assert rows.at["training_mean", "skill"] < 0 < 1 + rows.at["persistence", "skill"]
+    assert list(rows.index) == ["linear", "persistence", "training_mean"]  # best first
