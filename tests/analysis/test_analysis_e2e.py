@@ -50,6 +50,9 @@ def test_report_summary_and_plots_exist_and_agree(study_run):
         assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 5000, plot
         assert f"(plots/{plot}.png)" in report, plot
     assert "| Problematic overfitting |" in (out / "checklist.md").read_text()
+    assert "| Worse than a simple baseline |" in (out / "checklist.md").read_text()
+    board = report.split("## Leaderboard")[1].split("## Variance")[0]
+    assert "| simple | persistence |" in board and "| skill |" in board
 
 
 def test_confirmation_runs_are_extra_jobs_on_every_period(study_run):

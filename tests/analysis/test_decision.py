@@ -234,3 +234,50 @@ def test_the_question_with_one_seed_per_value_does_not_claim_seed_noise():
                {BASE: BASE_VALUES, tid(1): CAND_VALUES, tid(2): CAND_VALUES})
     q = d["question"]
     assert not q["clear"] and "unmeasured" in q["answer"] and "within seed noise" not in q["answer"]
+
+
+def _widths_tied(lead=0.001):
+    """The baseline (width 64, learning rate 1e-3) at 0.55; the best trial of width 64 (learning rate
+    3e-3) at 0.45; the best of width 16 only `lead` behind it: a tenth of the retrain std 0.01."""
+    w16 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 16}
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=64", **CAND_VALUES),
+                       trial(2, 0.45 + lead, group="hidden_size=16", **w16),
+                       trial(100, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.44},
+                 {"group": "hidden_size=64", "trial": tid(1), "objective_mean": 0.45}]
+    chosen = candidates(tid(1), per_group)
+    chosen["candidate"]["objective_mean"] = 0.45
+    return decide(runs, chosen, ctx(), {BASE: BASE_VALUES, tid(1): CAND_VALUES, tid(2): w16})
+
+
+def test_values_not_separated_beyond_noise_are_said_plainly():
+    q = _widths_tied()["question"]
+    assert not q["clear"]
+    assert q["answer"].startswith("No clear answer")
+    assert "not separated beyond retrain noise" in q["answer"]
+    assert "is best" not in q["answer"]
+    assert "0.1x the retrain std" in q["answer"]  # the lead, in units of the noise
+
+
+def test_the_gain_is_credited_to_the_hyperparameters_that_made_it():
+    """The candidate changes the learning rate and the weight decay, not the width: tuning the
+    nuisance hyperparameters at the baseline's own width made the whole gain."""
+    d = _widths_tied()
+    source = d["attribution"]
+    assert source["nuisance"] == ["learning_rate", "weight_decay"] and source["scientific"] == []
+    assert "learning_rate, weight_decay (nuisance)" in source["text"]
+    assert "not from the scientific" in source["text"]
+    assert source["text"] in decision_markdown(d, ctx())
+
+
+def test_a_gain_from_a_scientific_value_that_is_separated_is_credited_to_it():
+    w16 = {"learning_rate": 1.0e-3, "weight_decay": 0.0, "hidden_size": 16}
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=16", **w16),
+                       trial(2, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=16", "trial": tid(1), "objective_mean": 0.45},
+                 {"group": "hidden_size=64", "trial": tid(2), "objective_mean": 0.55}]
+    chosen = candidates(tid(1), per_group)
+    d = decide(runs, chosen, ctx(), {BASE: BASE_VALUES, tid(1): w16, tid(2): BASE_VALUES})
+    assert d["question"]["clear"] and "is best" in d["question"]["answer"]
+    assert d["attribution"]["scientific"] == ["hidden_size"]
+    assert "hidden_size (scientific)" in d["attribution"]["text"]

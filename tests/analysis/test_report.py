@@ -66,6 +66,7 @@ def test_report_and_summary_of_an_adopted_candidate(tmp_path, search_tables, ctx
                     "## Decision", "### The study's question", "### Test windows"):
         assert heading in text, heading
     assert "> Is a wider MLP better?" in text and "**Verdict: ADOPT.**" in text
+    assert "**Where the gain comes from:** The candidate changes" in text.split("## Periods")[0]
     assert "![axis plot of learning_rate](plots/axis.learning_rate.png)" in text
     assert "| 1 | t00000002 | hidden_size=64 | 0.45 |" in text
     assert "infeasible" in text.split("## Leaderboard")[1].split("## Variance")[0]  # t4's rank

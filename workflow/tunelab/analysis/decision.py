@@ -175,6 +175,7 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
     if verdict == "ADOPT" and tests is not None:
         out["test"] = test_windows(tests, runs, base["trial"], cand["trial"], objective)
     out["question"] = answer_question(runs, candidates, context, alpha)
+    out["attribution"] = attribute_gain(runs, candidates, out, context)
     return out
 
 
@@ -302,33 +303,96 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
                         "per_period": {p: float(v.mean()) for p, v in values.items() if len(v)}})
     entries.sort(key=lambda e: (not np.isfinite(e["confirmed_mean"]), e["confirmed_mean"]))
     winner = entries[0]
-    duels = []
-    for other in entries[1:]:
-        periods = compare(seed_values(runs, other["trial"], objective),
-                          seed_values(runs, winner["trial"], objective), alpha)
-        outcomes = [p["outcome"] for p in periods]
-        if outcomes and all(o == "better" for o in outcomes):
-            words = "beats it on every period, beyond seed noise"
-        elif "worse" in outcomes:
-            words = (f"is better on average but worse on "
-                     f"{_names([p for p in periods if p['outcome'] == 'worse'])}")
-        elif UNMEASURED in outcomes:
-            words = ("is better on average, but with one seed the retrain noise is unmeasured on "
-                     f"{_names([p for p in periods if p['outcome'] == UNMEASURED])}: the values "
-                     "cannot be told apart")
-        else:
-            words = ("is better on average, but within seed noise on "
-                     f"{_names([p for p in periods if p['outcome'] == 'within noise'])}")
-        duels.append({"against": other["group"], "periods": periods, "words": words,
-                      "clear": bool(outcomes) and all(o == "better" for o in outcomes)})
+    duels = [_duel(runs, winner, other, objective, alpha) for other in entries[1:]]
     clear = all(d["clear"] for d in duels)
-    text = (f"{winner['group']} (trial {winner['trial']}) is best on the fresh confirmation seeds, "
-            f"once the nuisance hyperparameters are tuned for each value: "
-            + "; ".join(f"against {d['against']} it {d['words']}" for d in duels) + ".")
-    if not clear:
-        text += " The answer is not clear-cut: the values are not separated on every period."
+    if clear:
+        text = (f"{winner['group']} (trial {winner['trial']}) is best on the fresh confirmation "
+                "seeds, once the nuisance hyperparameters are tuned for each value: "
+                + "; ".join(f"against {d['against']} it {d['words']}" for d in duels) + ".")
+    else:
+        text = ("No clear answer: " + "; ".join(f"{winner['group']} {d['words']}" for d in duels)
+                + ". Do not read the order of these values as a finding; more confirm_seeds or "
+                "periods may separate them.")
     return {"winner": winner["group"], "clear": clear, "groups": entries, "duels": duels,
             "answer": text}
+
+
+def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict:
+    """The winner against another value, period by period; its lead in units of retrain noise."""
+    mine, theirs = seed_values(runs, winner["trial"], objective), seed_values(runs, other["trial"],
+                                                                              objective)
+    periods = compare(theirs, mine, alpha)
+    outcomes = [p["outcome"] for p in periods]
+    lead = float(np.nanmean([p["gain"] for p in periods])) if periods else math.nan
+    variances = [v.var(ddof=1) for side in (mine, theirs) for v in side.values() if len(v) > 1]
+    noise = float(np.sqrt(np.mean(variances))) if variances else math.nan
+    size = (f"leads it by {fmt(lead)} on average, {lead / noise:.2g}x the retrain std {fmt(noise)}"
+            if np.isfinite(noise) and noise > 0 else f"leads it by {fmt(lead)} on average")
+    against = other["group"]
+    clear = bool(outcomes) and all(o == "better" for o in outcomes)
+    if clear:
+        words = f"beats it on every period, beyond seed noise ({size.removeprefix('leads it ')})"
+    elif "worse" in outcomes:
+        words = (f"and {against} are not ordered the same on every period: {size}, but it is worse "
+                 f"on {_names([p for p in periods if p['outcome'] == 'worse'])}")
+    elif UNMEASURED in outcomes:
+        words = (f"and {against} cannot be told apart: with one seed the retrain noise is "
+                 f"unmeasured on {_names([p for p in periods if p['outcome'] == UNMEASURED])} "
+                 f"({size.replace('leads it', f'the first leads {against}')})")
+    else:
+        words = (f"and {against} are not separated beyond retrain noise: the first "
+                 f"{size.replace('leads it', f'leads {against}')}, within seed noise on "
+                 f"{_names([p for p in periods if p['outcome'] == 'within noise'])}")
+    return {"against": against, "periods": periods, "words": words, "clear": clear,
+            "lead": lead, "noise": noise}
+
+
+def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dict) -> dict | None:
+    """Which of the candidate's changes the gain comes from. The changed hyperparameters by role;
+    when the best trial at the baseline's own scientific value was confirmed too, the gain splits
+    into tuning at that value (nuisance) and the switch of scientific value; a switch between
+    values the question could not separate is credited to the nuisance changes, not to it."""
+    base, cand = out["baseline"], out["candidate"]
+    changed = out.get("changed") or []
+    if cand is None or not changed:
+        return None
+    roles = {"scientific": [n for n in changed if n in context["scientific"]],
+             "nuisance": [n for n in changed if n in context["nuisance"]]}
+    roles["fixed"] = [n for n in changed if n not in roles["scientific"] + roles["nuisance"]]
+    listed = "; ".join(f"{', '.join(names)} ({role})" for role, names in roles.items() if names)
+    others = ", ".join(roles["nuisance"] + roles["fixed"]) or "no other hyperparameter"
+    parts = [f"The candidate changes {listed}."]
+    question = out.get("question")
+    same = next((g for g in candidates.get("per_group") or [] if g["group"] == base["group"]), None)
+    objective = context["objective"]
+    tuning = _relative_gain(runs, base["trial"], same["trial"], objective) if same else math.nan
+    switch = _relative_gain(runs, same["trial"], cand["trial"], objective) if same else math.nan
+    if not roles["scientific"]:
+        parts.append(f"It keeps the baseline's scientific value, so the gain comes from {others} "
+                     "alone, not from the scientific hyperparameter.")
+    elif np.isfinite(tuning) and np.isfinite(switch) and same["trial"] != cand["trial"]:
+        parts.append(f"The best trial at the baseline's own {base['group']} ({same['trial']}) "
+                     f"already gains {pct(tuning)} over the baseline: that part comes from {others}. "
+                     f"Switching to {cand['group']} changes it by {pct(switch)} more"
+                     + (", within retrain noise: the gain is not from the scientific value."
+                        if question and not question["clear"] else "."))
+    elif question and not question["clear"]:
+        parts.append(f"The scientific values are not separated beyond retrain noise, so the gain "
+                     f"is not shown to come from {', '.join(roles['scientific'])}: read it as coming "
+                     f"from {others}, not from the scientific value.")
+    else:
+        parts.append(f"The scientific values are separated beyond retrain noise "
+                     f"({question['winner'] if question else cand['group']} is best), so part of "
+                     f"the gain is the scientific value's; the rest comes from {others}.")
+    return {**roles, "tuning_gain": tuning, "switch_gain": switch, "text": " ".join(parts)}
+
+
+def _relative_gain(runs: pd.DataFrame, before: str, after: str, objective: str) -> float:
+    """Mean over periods of the relative gain of `after` over `before` (their confirmation runs)."""
+    a, b = seed_values(runs, before, objective), seed_values(runs, after, objective)
+    gains = [1 - b[p].mean() / a[p].mean() for p in a if p in b and len(a[p]) and len(b[p])
+             and a[p].mean()]
+    return float(np.mean(gains)) if gains else math.nan
 
 
 # ---------------------------------------------------------------- the page
@@ -377,6 +441,8 @@ def decision_markdown(d: dict, context: dict) -> str:
                                **{p: fmt(g["per_period"].get(p)) for p in periods}}
                               for g in q["groups"]])
         lines += [markdown_table(frame), "", q["answer"]]
+    if d.get("attribution"):
+        lines += ["", "## Where the gain comes from", "", d["attribution"]["text"]]
     lines += ["", "## Test windows", ""]
     if d["test"]:
         metric = "test_mae" if obj == "valid_mae" else "test_mse"

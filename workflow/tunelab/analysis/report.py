@@ -179,6 +179,8 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
         "[the decision](#decision))", ""]
     if decision.get("question"):
         lines += [f"**The question:** {decision['question']['answer']}", ""]
+    if decision.get("attribution"):
+        lines += [f"**Where the gain comes from:** {decision['attribution']['text']}", ""]
 
     lines += ["## Periods", ""]
     frame = pd.DataFrame({
