@@ -102,3 +102,28 @@ def test_data_report_file_from_a_prepared_dataset(tmp_path):
     info = _get_data_report_info(report, report_frame := pd.read_parquet(tmp_path / "d.parquet"))
     assert len(info["boxes"]) == 2 and len(report_frame) == len(time)
     plot_data_report(info, tmp_path / "again.png")
+
+
+def categorical_frame(valid_share_north: float, seed=0):
+    """Wind direction one-hot encoded as prepare() does (w=N, w=S): 90% north in training."""
+    f, meta = frame(seed=seed)
+    valid = (f["time"] >= pd.Timestamp("2021-03-01")).to_numpy()
+    step = np.arange(len(f)) % 100  # exact shares: the first k of every 100 rows are north
+    north = np.where(valid, step < 100 * valid_share_north, step < 90)
+    f["w=N"], f["w=S"] = north.astype(float), (~north).astype(float)
+    return f, {**meta, "inputs": [*meta["inputs"], "w=N", "w=S"]}
+
+
+def test_a_shift_in_category_frequencies_is_noted():
+    f, meta = categorical_frame(valid_share_north=0.1)
+    report = build_report(f, meta, WINDOWS, "d")
+    (note,) = [n for n in report.notes if n.startswith("Category shift")]
+    assert "period v2021-03: w" in note
+    assert "N from 90% of the training rows to 10% of the validation rows" in note
+    assert "S from 10% to 90%" in note
+    assert "## Categorical inputs" in report_markdown(report, "s")
+
+
+def test_stable_category_frequencies_are_not_noted():
+    f, meta = categorical_frame(valid_share_north=0.88)
+    assert not [n for n in build_report(f, meta, WINDOWS, "d").notes if "ategor" in n]

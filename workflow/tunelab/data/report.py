@@ -7,7 +7,11 @@ thing to check before the study spends its budget:
 - a constant input in a training window (it carries nothing there; scaling maps it to 0);
 - a shift between train and validation: an input (or the target) whose validation mean lies more than
   `shift` training standard deviations from its training mean;
-- a column with more than `missing` of its values missing in a window.
+- a column with more than `missing` of its values missing in a window;
+- a categorical input whose category frequencies change between the training and validation
+  windows: total variation distance (half the summed absolute change of the shares) above
+  `category_shift`, with the categories that moved most. The one-hot columns (`col=value`, as
+  prepare() writes them) are read as one categorical input, not as numeric ones.
 
 Reads the prepared Parquet file (the data the runs see), so the rows, labels and windows are the runs'.
 """
@@ -30,6 +34,7 @@ class Thresholds:
     few_labels: float = 0.5  # labelled rows of a month, as a fraction of the rows it should have
     shift: float = 1.0  # |valid mean - train mean| / train std
     missing: float = 0.2  # fraction of a column's values missing in a window
+    category_shift: float = 0.25  # total variation distance of category shares, train vs valid
 
 
 @dataclass
@@ -42,6 +47,8 @@ class DataReport:
     missing: pd.DataFrame  # column, missing, fraction
     target_stats: pd.DataFrame  # period, part, n, mean, std, min, p05, p50, p95, max
     feature_stats: pd.DataFrame  # period, column, train_mean, train_std, valid_mean, valid_std, shift, ...
+    category_stats: pd.DataFrame = field(default_factory=pd.DataFrame)  # period, column, category,
+    # train_share, valid_share (per categorical input and period)
     notes: list[str] = field(default_factory=list)
     windows: dict = field(default_factory=dict)  # period -> {part: (start, end)}
 
@@ -112,6 +119,49 @@ def feature_statistics(frame: pd.DataFrame, columns: list[str], windows: dict) -
     return pd.DataFrame(rows)
 
 
+def categorical_inputs(columns: list[str]) -> dict[str, list[str]]:
+    """{input: its one-hot columns}: prepare() encodes a categorical `col` as `col=value` columns."""
+    groups: dict[str, list[str]] = {}
+    for col in columns:
+        if "=" in col:
+            groups.setdefault(col.split("=", 1)[0], []).append(col)
+    return groups
+
+
+def category_statistics(frame: pd.DataFrame, groups: dict[str, list[str]], windows: dict
+                        ) -> pd.DataFrame:
+    """Per period, categorical input and category: its share of the training and validation rows."""
+    rows = []
+    for period, parts in windows.items():
+        train, valid = window_rows(frame, parts["train"]), window_rows(frame, parts["valid"])
+        for name, cols in groups.items():
+            for col in cols:
+                rows.append({"period": period, "column": name, "category": col.split("=", 1)[1],
+                             "train_share": float(train[col].mean()) if len(train) else math.nan,
+                             "valid_share": float(valid[col].mean()) if len(valid) else math.nan})
+    return pd.DataFrame(rows, columns=["period", "column", "category", "train_share", "valid_share"])
+
+
+def category_notes(stats: pd.DataFrame, threshold: float) -> list[str]:
+    notes = []
+    if stats.empty:
+        return notes
+    for (period, column), g in stats.groupby(["period", "column"], sort=False):
+        change = (g["valid_share"] - g["train_share"]).abs()
+        distance = 0.5 * float(change.sum())
+        if not distance > threshold:
+            continue
+        moved = g.assign(change=change).sort_values("change", ascending=False).head(3)
+        words = [f"{r.category} from {100 * r.train_share:.0f}% of the training rows to "
+                 f"{100 * r.valid_share:.0f}% of the validation rows" if i == 0 else
+                 f"{r.category} from {100 * r.train_share:.0f}% to {100 * r.valid_share:.0f}%"
+                 for i, r in enumerate(moved.itertuples())]
+        notes.append(f"Category shift in period {period}: {column}'s category frequencies change "
+                     f"between training and validation (total variation {distance:.2f}): "
+                     + "; ".join(words) + ".")
+    return notes
+
+
 def make_notes(report: DataReport, thr: Thresholds) -> list[str]:
     notes = []
     period_months = _period_months(report.windows)
@@ -127,7 +177,9 @@ def make_notes(report: DataReport, thr: Thresholds) -> list[str]:
         for r in constant.itertuples():
             notes.append(f"Constant input in period {r.period}'s training window: {r.column} "
                          f"(always {r.train_mean:.4g}); it carries no information there.")
-        shifted = fs[fs["shift"].abs() > thr.shift].sort_values("shift", key=abs, ascending=False)
+        numeric = ~fs["column"].str.contains("=", regex=False)  # one-hot: see category_notes
+        shifted = fs[numeric & (fs["shift"].abs() > thr.shift)].sort_values("shift", key=abs,
+                                                                            ascending=False)
         for r in shifted.itertuples():
             who = "the target" if r.column == report.target else r.column
             side = "above" if r.shift > 0 else "below"
@@ -138,6 +190,7 @@ def make_notes(report: DataReport, thr: Thresholds) -> list[str]:
             for r in gaps.itertuples():
                 notes.append(f"Missing values in period {r.period}'s {part} window: "
                              f"{100 * getattr(r, f'{part}_missing'):.0f}% of {r.column}.")
+    notes += category_notes(report.category_stats, thr.category_shift)
     if report.summary.get("segments", 1) > 1:
         notes.append(f"The data has {report.summary['segments'] - 1} gap(s) in time; no example "
                      "bridges one, so windows next to a gap have fewer examples.")
@@ -177,6 +230,7 @@ def build_report(frame: pd.DataFrame, meta: dict, windows: dict, dataset: str = 
         months=month_table(frame, target, step), missing=missing,
         target_stats=target_statistics(frame, target, windows),
         feature_stats=feature_statistics(frame, columns, windows), windows=windows,
+        category_stats=category_statistics(frame, categorical_inputs(columns), windows),
     )
     report.notes = make_notes(report, thr)
     return report
@@ -215,6 +269,15 @@ def report_markdown(report: DataReport, study: str, plot: str | None = "data_rep
             lines.append(f"| {r.column} | {_g(r.train_mean)} | {_g(r.train_std)} | {_g(r.valid_mean)} | "
                          f"{_g(r.valid_std)} | {_g(r.shift, 2)}{flag} | {100 * r.train_missing:.1f}% |")
         lines += [""]
+    if not report.category_stats.empty:
+        lines += ["## Categorical inputs: share of rows per category, training against validation",
+                  ""]
+        for period, cs in report.category_stats.groupby("period", sort=False):
+            lines += [f"**{period}**", "", "| input | category | train | valid |",
+                      "|---|---|---:|---:|"]
+            lines += [f"| {r.column} | {r.category} | {100 * r.train_share:.1f}% | "
+                      f"{100 * r.valid_share:.1f}% |" for r in cs.itertuples()]
+            lines += [""]
     lines += ["## Missing values (whole dataset)", "", "| column | missing | % |", "|---|---:|---:|"]
     for r in report.missing.itertuples():
         lines.append(f"| {r.column} | {r.missing} | {100 * r.fraction:.1f}% |")
