@@ -5,6 +5,7 @@ import sys
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
 from tunelab.workflow import confirm_files, curves_files
 from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
+from tunelab.workflow import group_spec_json, train_input
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 
@@ -29,6 +30,7 @@ wildcard_constraints:
     period=r"v[0-9]{4}-[0-9]{2}(-[0-9]{2})?",
     trial=r"t[0-9a-f]{8}",
     block=r"s[0-9]+(-[0-9]+)?",
+    job_group=r"g[0-9a-f]{8}",
 
 
 def get_study(wildcards):
@@ -59,6 +61,29 @@ def train_setting(name):
 
 # The prepared data of a training job: one path when the selected studies share their dataset.
 TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.dataset['name']}.parquet")
+
+# trials_per_job: a trial trained by its job group's job only links the group's files for it
+# (tunelab.train.link). Without job groups these stay constants: nothing is evaluated per job.
+GROUPED = any(sp.plan.job_groups for sp in STUDIES.values())
+
+
+@signature_once
+def get_train_group(wildcards):
+    return train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
+
+
+@signature_once
+def get_train_entry(wildcards):
+    grouped = train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
+    return "tunelab.train.link" if grouped else "tunelab.train.loop"
+
+
+TRAIN_GROUP = get_train_group if GROUPED else []
+TRAIN_ENTRY = get_train_entry if GROUPED else "tunelab.train.loop"
+
+
+def get_group_spec(wildcards):
+    return group_spec_json(get_study(wildcards), wildcards.period, wildcards.job_group, wildcards.block)
 
 
 def get_context(wildcards):

@@ -6,6 +6,7 @@
 rule train:
     input:
         data=TRAIN_DATA,
+        group=TRAIN_GROUP,  # trials_per_job: the job group's outputs, when a group trains this trial
     output:
         metrics="results/{study}/runs/{period}/{trial}/{block}/metrics.json",
         curves="results/{study}/runs/{period}/{trial}/{block}/curves.csv",
@@ -13,6 +14,7 @@ rule train:
         models="results/{study}/runs/{period}/{trial}/{block}/models.pt",
     params:
         spec=get_spec,
+        entry=TRAIN_ENTRY,  # tunelab.train.loop trains; tunelab.train.link links a group's files
     log:
         "logs/{study}/runs/{period}/{trial}/{block}.log",
     threads: train_setting("cpus_per_task")
@@ -26,5 +28,31 @@ rule train:
     conda:
         "../envs/tunelab.yaml"
     shell:
-        "python -m tunelab.train.loop --spec {params.spec:q} --data {input.data:q}"
+        "python -m {params.entry} --spec {params.spec:q} --data {input.data:q}"
         " --metrics {output.metrics:q} --threads {threads} > {log:q} 2>&1"
+
+
+# trials_per_job: the trials of one job group (one shape) on one period and seed block, trained
+# together as one batched model; each trial's files land in <group folder>/<trial>/.
+rule train_group:
+    input:
+        data=TRAIN_DATA,
+    output:
+        directory("results/{study}/runs/{period}/groups/{job_group}/{block}"),
+    params:
+        spec=get_group_spec,
+    log:
+        "logs/{study}/runs/{period}/groups/{job_group}/{block}.log",
+    threads: train_setting("cpus_per_task")
+    resources:
+        mem_mb=train_setting("mem_mb"),
+        runtime=train_setting("runtime"),
+        gpu=train_setting("gpu"),
+        slurm_extra=train_setting("slurm_extra"),
+    group:
+        "train"
+    conda:
+        "../envs/tunelab.yaml"
+    shell:
+        "python -m tunelab.train.loop --spec {params.spec:q} --data {input.data:q}"
+        " --group-out {output:q} --threads {threads} > {log:q} 2>&1"

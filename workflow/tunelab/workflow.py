@@ -13,7 +13,7 @@ from pathlib import Path
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
 from tunelab.sanity.fast import fast_mode, fast_requested
-from tunelab.search.plan import Plan, block_name, job_spec, make_plan, resolve_month
+from tunelab.search.plan import Plan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.study import Study, StudyError, load_study
 
@@ -186,6 +186,24 @@ def trial_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") ->
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     found = None if trial in sp.plan.trial_by_id else find_trial(sp.study.name, trial)
     spec = job_spec(sp.study, sp.plan, period, trial, block, found)
+    group = sp.plan.job_group(trial, block)
+    if group:  # trained by its job group's job (trials_per_job): this job only links its files
+        spec["from_group"] = group_dir(sp.study.name, period, group, block)
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+def group_dir(study: str, period: str, group: str, block: str) -> str:
+    return f"results/{study}/runs/{period}/groups/{group}/{block}"
+
+
+def train_input(sp: StudyPlan, period: str, trial: str, block: str) -> list[str]:
+    """What a training job of `trial` needs besides the data: its job group's outputs, if any."""
+    group = sp.plan.job_group(trial, block)
+    return [group_dir(sp.study.name, period, group, block)] if group else []
+
+
+def group_spec_json(sp: StudyPlan, period: str, group: str, block: str) -> str:
+    spec = group_spec(sp.study, sp.plan, period, group, block)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from tunelab.data.periods import Period, choose_periods, current_month
 from tunelab.search.baseline import baseline_group, baseline_values, confirm_seeds
 from tunelab.search.samplers import GridSampler, make_sampler
-from tunelab.search.space import active_values
+from tunelab.search.space import active_values, shape_key
 from tunelab.study import Study
 
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
@@ -50,6 +50,8 @@ class Plan:
     # The baseline: trained on the confirmation blocks only (and by the search, if it drew it).
     baseline_trial: Trial | None = None
     confirm_blocks: list[tuple[int, ...]] = field(default_factory=list)  # confirm_seeds, in blocks
+    architecture: str = ""
+    trials_per_job: int = 1  # trials of one shape trained together by one job (see group_trials)
 
     @property
     def baseline(self) -> str | None:
@@ -63,6 +65,20 @@ class Plan:
     def trial_by_id(self) -> dict[str, Trial]:
         extra = [self.baseline_trial] if self.baseline_trial else []
         return {t.id: t for t in [*extra, *self.trials]}
+
+    @cached_property
+    def job_groups(self) -> dict[str, tuple[str, ...]]:
+        """Job group id -> its trials (groups of two or more; see group_trials)."""
+        return group_trials(self.trials, self.architecture, self.trials_per_job)
+
+    @cached_property
+    def job_group_of(self) -> dict[str, str]:
+        return {t: g for g, trials in self.job_groups.items() for t in trials}
+
+    def job_group(self, trial: str, block: str) -> str | None:
+        """The job group that trains this trial's `block` (the study's own seed blocks only)."""
+        group = self.job_group_of.get(trial)
+        return group if group and block in {block_name(b) for b in self.seed_blocks} else None
 
     def jobs(self) -> list[tuple[str, str, str]]:
         """(period, trial, block) for every training job."""
@@ -102,6 +118,24 @@ def block_name(seeds: tuple[int, ...]) -> str:
 def block_seeds(name: str) -> list[int]:
     first, _, last = name[1:].partition("-")
     return list(range(int(first), int(last or first) + 1))
+
+
+def group_trials(trials: list[Trial], architecture: str, per_job: int) -> dict[str, tuple[str, ...]]:
+    """trials_per_job: trials of one shape (tunelab.search.space.shape_key), in plan order, in
+    groups of up to `per_job` that one job trains together. Only groups of two or more are
+    listed; a group's id is a hash of its trials, so changing a trial changes its group."""
+    if per_job <= 1:
+        return {}
+    shapes: dict[tuple, list[str]] = {}
+    for t in trials:
+        shapes.setdefault(shape_key(architecture, t.values), []).append(t.id)
+    groups = {}
+    for ids in shapes.values():
+        for i in range(0, len(ids), per_job):
+            chunk = tuple(ids[i:i + per_job])
+            if len(chunk) > 1:
+                groups["g" + hashlib.sha1(" ".join(chunk).encode()).hexdigest()[:8]] = chunk
+    return groups
 
 
 def seed_blocks(seeds: list[int], per_job: int) -> list[tuple[int, ...]]:
@@ -180,6 +214,8 @@ def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan
         columns=columns,
         baseline_trial=baseline,
         confirm_blocks=seed_blocks(confirm_seeds(study), study["seeds_per_job"]),
+        architecture=study["architecture"],
+        trials_per_job=study.config.get("trials_per_job", 1),
     )
 
 
@@ -208,3 +244,12 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
         "task": study["task"],
         "device": study["device"],
     }
+
+
+def group_spec(study: Study, plan: Plan, period_id: str, group: str, block: str) -> dict:
+    """The spec of a job that trains a job group's trials together (trials_per_job)."""
+    first = job_spec(study, plan, period_id, plan.job_groups[group][0], block)
+    drop = ("trial", "group", "hyperparameters")
+    trials = [{"trial": t, "group": plan.trial_by_id[t].group, "hyperparameters": plan.trial_by_id[t].values}
+              for t in plan.job_groups[group]]
+    return {**{k: v for k, v in first.items() if k not in drop}, "job_group": group, "trials": trials}

@@ -409,17 +409,41 @@ def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) 
                                       "dead_params": dead})
 
 
+def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
+                    batched: bool | None = None) -> None:
+    """A job group's job (trials_per_job): every trial of the group on one period and seed block,
+    trained together; each trial's outputs, as its own job writes them, in out_dir/<trial>/.
+    (tunelab.train.link then puts them where the trial's own outputs belong.)"""
+    torch.set_num_threads(max(threads, 1))
+    device = pick_device(spec.get("device", "cpu"))
+    task = spec["task"]
+    data = period_data(load_prepared(data_path), spec["windows"], task["lags"], task["horizon"])
+    trials = spec["trials"]
+    results = train_block(data, spec["architecture"], [t["hyperparameters"] for t in trials],
+                          spec["seeds"], task["lags"], device, batched)
+    common = {k: v for k, v in spec.items() if k not in ("trials", "job_group")}
+    for trial, runs in zip(trials, results, strict=True):
+        trial_spec = {**common, **trial}
+        for r in runs:
+            report(trial_spec, r["metrics"])
+        write_outputs(trial_spec, data, runs, Path(out_dir) / trial["trial"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train one trial on one period for a seed block.")
     parser.add_argument("--spec", required=True, help="the job spec, as JSON")
     parser.add_argument("--data", required=True, help="prepared Parquet file")
-    parser.add_argument("--metrics", required=True,
+    parser.add_argument("--metrics",
                         help="the block's metrics.json; the other outputs are written beside it")
+    parser.add_argument("--group-out", help="a job group's folder (a spec with `trials`)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--resume", help="state.pt of this block at an earlier rung")
     args = parser.parse_args(argv)
     spec = json.loads(args.spec)
-    train_job(spec, args.data, str(Path(args.metrics).parent), args.threads, args.resume)
+    if "trials" in spec:
+        train_group_job(spec, args.data, args.group_out, args.threads)
+    else:
+        train_job(spec, args.data, str(Path(args.metrics).parent), args.threads, args.resume)
     return 0
 
 
