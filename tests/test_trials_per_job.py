@@ -41,7 +41,8 @@ def test_grouped_study_gives_the_runs_of_one_trial_per_job(workdir, tmp_path):
     snakemake(workdir, *TABLES)
     grouped = pd.read_csv(workdir / "results/tiny/runs.csv")
     logs = list((workdir / "logs/tiny/runs").glob("*/groups/*/*.log"))
-    assert len(logs) == 1 and "trained by job group" in next((workdir / "logs/tiny/runs").glob("*/t*/*.log")).read_text()
+    linked = next((workdir / "logs/tiny/runs").glob("*/t*/*.log")).read_text()
+    assert len(logs) == 1 and "trained by job group" in linked
     again = snakemake(workdir, *TABLES, "-n")
     assert "Nothing to be done" in again.stdout + again.stderr  # a rerun trains nothing
 
