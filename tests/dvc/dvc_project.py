@@ -20,7 +20,7 @@ from conftest import tiny_study as shared_tiny_study
 REPO = Path(__file__).resolve().parents[2]
 STUDY = "tiny"
 COPIED = ["Snakefile", "workflow", "profiles", "dvc.yaml", ".dvcignore", ".gitignore", "params.yaml",
-          ".dvc/config", ".dvc/plots"]
+          ".dvc/config", ".dvc/plots", ".ci/tunelab-report"]
 SOURCE_REV = os.environ.get("TUNELAB_TEST_REV")  # copy the project from this git revision, not the tree
 IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".snakemake")
 ENV = {**os.environ, "DVC_NO_ANALYTICS": "1", "PYTHONWARNINGS": "ignore"}

@@ -3,6 +3,8 @@
     tunelab status default          progress and the leaderboard of what has finished so far
     tunelab validate params/x.yaml  check a study file without running anything
     tunelab plan default            the periods and trials a run this month would train
+    tunelab compare main            what the working tree's results change against main (Markdown)
+    tunelab restore main            CI: main's results from DVC into the workspace, before dvc repro
 """
 
 from __future__ import annotations
@@ -172,6 +174,29 @@ def confirmation_size(plan) -> dict:
             "seeds": len({s for _, _, b in new for s in block_seeds(b)})}
 
 
+def cmd_compare(args) -> int:
+    from tunelab.compare import compare
+    from tunelab.io import write_text
+
+    try:
+        text = compare(args.base, args.study)
+    except (ValueError, FileNotFoundError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.out:
+        write_text(args.out, text)
+        print(f"tunelab: comparison with {args.base} -> {args.out}")
+    else:
+        print(text, end="")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from tunelab.compare import restore
+
+    return restore(args.base, args.study)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tunelab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -193,6 +218,15 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--fast", action="store_true", default=None,
                       help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
+    compare = sub.add_parser("compare", help="what the results changed against a git revision (Markdown)")
+    compare.add_argument("base", help="the git revision to compare with, e.g. main or origin/main")
+    compare.add_argument("--study", help="the study (default: `study` in params.yaml)")
+    compare.add_argument("--out", help="write the Markdown here (default: print it)")
+    compare.set_defaults(func=cmd_compare)
+    restore = sub.add_parser("restore", help="CI: results of HEAD or BASE from DVC, touched for Snakemake")
+    restore.add_argument("base", help="the git revision whose results to start from, e.g. origin/main")
+    restore.add_argument("--study", help="the study (default: `study` in params.yaml)")
+    restore.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     try:
         code = args.func(args)
