@@ -76,8 +76,7 @@ def test_workflow_steps_are_the_commands_the_test_runs():
     assert runs[0].startswith("python -m pip install torch==2.13.0") and " -e . " in runs[0]
     assert runs[1].startswith("dvc remote add --local --default")
     assert runs[2] == report_command()
-    assert all(f"--body-file {OUT}/comment.md" in r for r in runs[3:5])
-    assert runs[5] == "dvc push"
+    assert len(runs) == 5 and all(f"--body-file {OUT}/comment.md" in r for r in runs[3:5])
     assert step("Publish the report")["with"]["path"] == f"{OUT}/"
     env = workflow()["jobs"]["report"]["env"]
     assert "origin/{0}" in env["BASE_REV"] and "github.base_ref" in env["BASE_REV"]

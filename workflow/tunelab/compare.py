@@ -345,36 +345,48 @@ def _run(root: Path, *cmd: str) -> int:
 
 
 def restore(base_rev: str, study: str | None = None, root: str | Path = ".") -> int:
-    """Results of HEAD, else of `base_rev`, from the DVC cache/remote into the workspace, touched.
+    """Results from the DVC cache/remote into the workspace, marked up to date for Snakemake.
 
-    HEAD's own results are used when its dvc.lock points at results the cache or remote holds (the
-    author ran `dvc repro` and pushed): `dvc repro` then has nothing to do. Otherwise the base's
-    results are checked out (git checkout BASE; dvc pull; tunelab.dvc touch; git checkout back), and
-    `dvc repro` trains only the runs that the change touches. Without a cache or remote nothing is
-    restored and the study is reproduced from scratch; that is not an error.
+    Tried in order, the first that works wins: HEAD's results (its dvc.lock is current and the cache
+    or remote holds them: `dvc repro` then has nothing to do); `base_rev`'s; the results of the last
+    commit before `base_rev` that changed dvc.lock (a branch whose study moved on without a
+    `dvc repro` being committed). For another commit: git checkout; dvc pull; tunelab.dvc touch;
+    git checkout back, and `dvc repro` then trains only the runs that the change touches. With none,
+    nothing is restored and the study is reproduced from scratch: that is not an error.
     """
     root = Path(root)
     if git(root, "status", "--porcelain", "--untracked-files=no").stdout.strip():
         print("tunelab restore: the git working tree has uncommitted changes; commit or stash them first",
               file=sys.stderr)
         return 1
-    back = git(root, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip() \
-        or git(root, "rev-parse", "HEAD").stdout.strip()
-    touch = [sys.executable, "-m", "tunelab.dvc", "touch", *([study] if study else [])]
-    if _pull(root) and _clean(root) and _run(root, *touch) == 0:
-        print("tunelab restore: HEAD's results restored from DVC; dvc repro has nothing to retrain")
-        return 0
-    if git(root, "checkout", "-q", "--detach", base_rev).returncode != 0:
-        print(f"tunelab restore: cannot check out {base_rev!r}", file=sys.stderr)
+    head = git(root, "rev-parse", "HEAD").stdout.strip()
+    base = git(root, "rev-parse", "--verify", "--quiet", f"{base_rev}^{{commit}}").stdout.strip()
+    if not base:
+        print(f"tunelab restore: {base_rev!r} is not a git revision here (fetch it: fetch-depth: 0)",
+              file=sys.stderr)
         return 1
-    try:
-        ok = _pull(root) and _clean(root) and _run(root, *touch) == 0
-    finally:
-        git(root, "checkout", "-q", back)
-    print(f"tunelab restore: {base_rev}'s results restored from DVC; dvc repro retrains what changed" if ok
-          else f"tunelab restore: no DVC cache or remote holds {base_rev}'s results; dvc repro starts from "
-               "scratch")
+    locked = git(root, "log", "-1", "--format=%H", base, "--", "dvc.lock").stdout.strip()
+    back = git(root, "symbolic-ref", "-q", "--short", "HEAD").stdout.strip() or head
+    touch = [sys.executable, "-m", "tunelab.dvc", "touch", *([study] if study else [])]
+    for rev in dict.fromkeys(r for r in (head, base, locked) if r):
+        if _restore_at(root, rev, None if rev == head else back, touch):
+            name = "HEAD" if rev == head else base_rev if rev == base else f"{rev[:8]} (last dvc.lock)"
+            print(f"tunelab restore: the results of {name} restored from DVC; dvc repro trains what changed")
+            return 0
+    print(f"tunelab restore: no DVC cache or remote holds the results of HEAD or {base_rev}; dvc repro "
+          "starts from scratch")
     return 0
+
+
+def _restore_at(root: Path, rev: str, back: str | None, touch: list[str]) -> bool:
+    """The results of `rev` (checked out for the time of it, unless `back` is None: HEAD), touched."""
+    if back is not None and git(root, "checkout", "-q", "--detach", rev).returncode != 0:
+        return False
+    try:
+        return _pull(root) and _clean(root) and _run(root, *touch) == 0
+    finally:
+        if back is not None:
+            git(root, "checkout", "-q", back)
 
 
 def _pull(root: Path) -> bool:
