@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -190,6 +191,28 @@ def test_ci_comment_names_what_a_nuisance_change_then_a_new_seed_did(built, remo
     assert any("within retrain noise" in rows[t]["difference"] for t in kept)
 
 
+@pytest.mark.e2e
+def test_restore_falls_back_to_the_last_commit_that_changed_dvc_lock(built, remote, tmp_path):
+    """The target branch moved on without a committed `dvc repro` (its dvc.lock is stale): restore
+    takes the results of the last commit that changed dvc.lock, and Snakemake then has only the new
+    seed's jobs to run."""
+    project, _ = built
+    locked = git(project, "rev-parse", "HEAD").stdout.strip()
+    work = clone(project, tmp_path / "stale", remote)
+    study = work / "params" / f"{STUDY}.yaml"
+    study.write_text(study.read_text().replace("seeds: 2", "seeds: 3"))
+    git(work, "commit", "-q", "-am", "a third seed, no dvc repro committed")
+    git(work, "checkout", "-q", "-b", "change")
+    out = run(work, sys.executable, "-m", "tunelab.cli", "restore", "main")
+    assert f"the results of {locked[:8]} (last dvc.lock) restored" in out.stdout
+    assert git(work, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "change"  # back where it was
+    dry = run(work, sys.executable, "-m", "snakemake", "-n", "--config", f"study={STUDY}",
+              "--configfile", f"results/{STUDY}.month.yaml")
+    jobs = trained(dry.stdout + dry.stderr)
+    assert jobs and all(job.endswith("/s2") for job in jobs)  # only the new seed trains
+    assert len(jobs) == 4 * PERIODS
+
+
 def plan_periods(project: Path) -> list[str]:
     return list(read(project, "periods.csv")["period"])
 
@@ -224,3 +247,32 @@ def test_monthly_run_says_whether_the_adopted_configuration_still_wins(before, a
 
 def test_same_month_says_nothing_about_the_rotation():
     assert still_wins(side("2026-11", "ADOPT", "t1"), side("2026-11", "REJECT", "t1")) is None
+
+
+# --- trial changes from two runs tables ----------------------------------------------------------
+
+def runs_frame(rows: list[tuple]) -> pd.DataFrame:
+    """runs.csv rows: (trial, period, seed, valid_mse, train_time, learning_rate)."""
+    frame = pd.DataFrame(rows, columns=["trial", "period", "seed", "valid_mse", "train_time", "learning_rate"])
+    return frame.assign(study="s", group="", status="ok", reason="", valid_mae=frame["valid_mse"],
+                        best_epoch=1, epochs_run=2, train_examples=10, valid_examples=5)
+
+
+def test_trial_changes_tell_new_periods_new_seeds_and_runs_trained_again():
+    from tunelab.compare import trial_changes
+
+    base = runs_frame([("ta", "p1", 0, 1.0, 5.0, 0.1), ("tb", "p1", 0, 2.0, 6.0, 0.2),
+                       ("tc", "p1", 0, 3.0, 7.0, 0.3), ("td", "p1", 0, 4.0, 8.0, 0.4)])
+    head = runs_frame([("ta", "p1", 0, 1.0, 5.0, 0.1), ("ta", "p2", 0, 3.0, 5.5, 0.1),  # a new period
+                       ("tb", "p1", 0, 2.0, 6.5, 0.2),                                   # trained again
+                       ("tc", "p1", 0, 3.0, 7.0, 0.3), ("tc", "p1", 1, 5.0, 7.1, 0.3),   # a new seed
+                       ("te", "p1", 0, 0.5, 9.0, 0.5)])                                  # td -> te
+    changes = trial_changes(base, head, "valid_mse").set_index("trial")
+    assert changes["change"].to_dict() == {"te": "added", "td": "removed", "ta": "retrained",
+                                           "tb": "retrained", "tc": "retrained"}
+    assert changes.loc["ta", "runs"] == "+1 run (period p2)"
+    assert changes.loc["tb", "runs"] == "1 run trained again"
+    assert changes.loc["tc", "runs"] == "+1 run (seed 1)"
+    assert changes.loc["ta", "before"] == 1.0 and changes.loc["ta", "after"] == 2.0  # mean of p1, p2
+    assert changes.loc["tc", "after"] == 4.0
+    assert changes.loc["te", "values"] == "learning_rate=0.5" and pd.isna(changes.loc["te", "before"])

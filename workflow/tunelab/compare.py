@@ -114,6 +114,10 @@ def _runs_by_trial(runs: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {trial: frame.set_index(RUN_KEY) for trial, frame in runs.groupby("trial", sort=True)}
 
 
+def runs(n: int) -> str:
+    return f"{n} run" if n == 1 else f"{n} runs"
+
+
 def _detail(before: pd.DataFrame, after: pd.DataFrame) -> str | None:
     """How a trial present on both sides was retrained, or None if none of its runs was."""
     new = after.index.difference(before.index)
@@ -126,11 +130,11 @@ def _detail(before: pd.DataFrame, after: pd.DataFrame) -> str | None:
         periods = sorted({p for p, _ in new} - {p for p, _ in before.index})
         what = ([f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"] if seeds else []) \
             + ([f"period{'s' if len(periods) > 1 else ''} {', '.join(periods)}"] if periods else [])
-        parts.append(f"+{len(new)} runs" + (f" ({'; '.join(what)})" if what else ""))
+        parts.append(f"+{runs(len(new))}" + (f" ({'; '.join(what)})" if what else ""))
     if again:
-        parts.append(f"{len(again)} runs trained again")
+        parts.append(f"{runs(len(again))} trained again")
     if len(gone):
-        parts.append(f"-{len(gone)} runs")
+        parts.append(f"-{runs(len(gone))}")
     return ", ".join(parts) or None
 
 
@@ -142,9 +146,9 @@ def trial_changes(base: pd.DataFrame, head: pd.DataFrame, objective: str) -> pd.
     rows = []
     for trial in sorted(set(before) | set(after)):
         if trial not in before:
-            change, detail = "added", f"{len(after[trial])} runs"
+            change, detail = "added", runs(len(after[trial]))
         elif trial not in after:
-            change, detail = "removed", f"{len(before[trial])} runs"
+            change, detail = "removed", runs(len(before[trial]))
         else:
             detail = _detail(before[trial], after[trial])
             if detail is None:
