@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from dvc_project import REPO, STUDY, clone, git, run, trained
+from dvc_project import ENV, REPO, STUDY, clone, git, run, trained
 from tunelab.compare import NOISE_FACTOR, Side, comment, still_wins
 
 WORKFLOW = REPO / ".github" / "workflows" / "tunelab.yml"
@@ -87,8 +87,11 @@ def test_workflow_steps_are_the_commands_the_test_runs():
 
 def ci(project: Path, base: str) -> tuple[str, str]:
     """CI's step, read from the workflow file, run in `project`: (the comment, dvc repro's log)."""
-    proc = run(project, "bash", "-c", report_command(), env={"BASE_REV": base}, timeout=1200)
-    log = (proc.stdout + proc.stderr).split("== dvc repro", 1)[1]  # before it: `snakemake --touch`
+    env = {**ENV, "PYTHONPATH": str(project / "workflow"), "BASE_REV": base}
+    proc = subprocess.run(["bash", "-c", report_command()], cwd=project, env=env, text=True, timeout=1200,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    log = proc.stdout.split("== dvc repro", 1)[1]  # before it: `snakemake --touch` of the restore
     return (project / OUT / "comment.md").read_text(), log
 
 

@@ -166,10 +166,12 @@ def trial_changes(base: pd.DataFrame, head: pd.DataFrame, objective: str) -> pd.
 
 
 def varying_values(base: pd.DataFrame, head: pd.DataFrame) -> dict[str, str]:
-    """{trial: "learning_rate=0.003, ..."}: the hyperparameters that differ between trials."""
+    """{trial: "learning_rate=0.003, ..."}: the hyperparameters that differ between trials (those of
+    the trial's group, its scientific values, aside)."""
     runs = pd.concat([base, head], ignore_index=True).drop_duplicates("trial")
     columns = [c for c in hyperparameter_columns(runs) if runs[c].astype(str).nunique() > 1]
-    return {row["trial"]: ", ".join(f"{c}={fmt(row[c])}" for c in columns if pd.notna(row[c]))
+    return {row["trial"]: ", ".join(f"{c}={fmt(row[c])}" for c in columns
+                                    if pd.notna(row[c]) and f"{c}=" not in str(row["group"]))
             for _, row in runs.iterrows()}
 
 
@@ -197,10 +199,10 @@ def verdict_section(base: Side, head: Side) -> list[str]:
     lines = [f"**Verdict:** {old} → {new} ({change})", ""]
     if head.summary:
         s = head.summary
-        lines.append(f"Candidate `{s.get('candidate_trial')}` against baseline `{s.get('baseline_trial')}` "
-                     f"on fresh seeds: gain {fmt(_number(s, 'relative_gain'))} (relative; required "
-                     f"{fmt(_number(s, 'required_gain'))}), better on {s.get('periods_better', '-')} and worse "
-                     f"on {s.get('periods_worse', '-')} of {s.get('periods', '-')} periods.")
+        lines.append(f"Candidate `{s.get('candidate_trial')}` against baseline `{s.get('baseline_trial')}`: "
+                     f"relative gain {fmt(_number(s, 'relative_gain'))} (required "
+                     f"{fmt(_number(s, 'required_gain'))}), significantly better on {s.get('periods_better', '-')} "
+                     f"and worse on {s.get('periods_worse', '-')} of {s.get('periods', '-')} periods.")
         lines.append("")
     return lines
 
