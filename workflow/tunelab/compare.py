@@ -213,13 +213,14 @@ def best_section(base: Side, head: Side) -> list[str]:
     diff = None if old is None or new is None else new - old
     objective = (head.summary or base.summary or {}).get("objective", "objective")
 
-    def best(side: Side) -> str:
-        s = side.summary or {}
-        return f"`{s.get('best_trial', '-')}` ({s.get('best_group') or 'best'}) {fmt(old if side is base else new)}"
+    def best(summary: dict | None, value: float | None) -> str:
+        s = summary or {}
+        return f"`{s.get('best_trial', '-')}` ({s.get('best_group') or 'best'}) {fmt(value)}"
 
     same = (base.summary or {}).get("best_trial") == (head.summary or {}).get("best_trial")
     noise_text = f"retrain noise ±{fmt(noise)}" if noise is not None else "retrain noise unknown"
-    return [f"**Best trial** ({objective}, mean over seeds and periods): {best(base)} → {best(head)}"
+    return [f"**Best trial** ({objective}, mean over seeds and periods): {best(base.summary, old)} → "
+            f"{best(head.summary, new)}"
             f"{' (same trial)' if same else ''}",
             "",
             f"Difference {signed(diff)}, {noise_text} (twice the pooled retrain std): "
