@@ -296,7 +296,7 @@ def still_wins(base: Side, head: Side) -> str | None:
             f"**{answer}**: {why} (verdict {s.get('verdict')}).")
 
 
-def metrics_section(base: Side, head: Side) -> list[str]:
+def metrics_section(study: str, base: Side, head: Side) -> list[str]:
     """summary.json's numbers that changed: what `dvc metrics diff BASE` shows."""
     old, new = base.summary or {}, head.summary or {}
     rows = []
@@ -308,7 +308,7 @@ def metrics_section(base: Side, head: Side) -> list[str]:
         change = signed(nb - na) if na is not None and nb is not None else ""
         rows.append(f"| {key} | {fmt(a)} | {fmt(b)} | {change} |")
     same = len(set(old) | set(new)) - len(rows)
-    head_lines = [f"### Metrics (reports/<study>/summary.json against {base.label})", ""]
+    head_lines = [f"### Metrics (reports/{study}/summary.json against {base.label})", ""]
     if not rows:
         return head_lines + [f"No metric changed ({same} compared).", ""]
     return head_lines + ["| metric | before | after | change |", "|---|---|---|---|", *rows, "",
@@ -325,7 +325,7 @@ def comment(study: str, base: Side, head: Side) -> str:
     if rotation := still_wins(base, head):
         lines += [rotation, ""]
     lines += trials_section(base, head, objective, noise) + periods_section(base, head)
-    lines += metrics_section(base, head)
+    lines += metrics_section(study, base, head)
     return "\n".join(lines).rstrip() + "\n"
 
 
