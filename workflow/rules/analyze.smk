@@ -73,13 +73,7 @@ rule checklist:
         curves="results/{study}/curves.parquet",
         baselines="results/{study}/baselines.csv",
     output:
-        md=report(
-            "results/{study}/checklist.md",
-            caption="../report/checklist.rst",
-            category="Checklist",
-            subcategory="{study}",
-            labels={"study": "{study}", "page": "checklist.md"},
-        ),
+        md="results/{study}/checklist.md",
         json="results/{study}/checklist.json",
     params:
         context=get_context,
@@ -112,13 +106,7 @@ rule decide:
         metrics=get_confirmation("metrics.json"),
         tests=get_confirmation("test.json"),
     output:
-        md=report(
-            "results/{study}/decision.md",
-            caption="../report/decision.rst",
-            category="Decision",
-            subcategory="{study}",
-            labels={"study": "{study}", "page": "decision.md"},
-        ),
+        md="results/{study}/decision.md",
         json="results/{study}/decision.json",
     params:
         context=get_context,

@@ -126,6 +126,7 @@ def analysis_outputs(name):
         f"{out}/decision.md",
         f"{out}/report.md",
         f"{out}/summary.json",
+        f"{out}/report.html",
         f"{out}/plots/periods.png",
         f"{out}/plots/curves.all.png",
         f"{out}/plots/curves.best.png",

@@ -1,6 +1,8 @@
 # The figures and the report: axis, isolation, curves and periods plots, then report.md (for
-# people) and summary.json (headline numbers for `dvc metrics` and CI). `snakemake --report
-# report.html` collects every figure marked with report(), with its caption from workflow/report/.
+# people) and summary.json (headline numbers for `dvc metrics` and CI), and report.md rendered as
+# a self-contained report.html with the sanity checks. `snakemake --report report.html` collects
+# every output marked with report(), with its caption from workflow/report/; its landing page
+# (workflow.rst) shows each study's verdict.
 
 
 report: "../report/workflow.rst"
@@ -117,13 +119,7 @@ rule report:
         baselines="results/{study}/baselines.csv",
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
     output:
-        md=report(
-            "results/{study}/report.md",
-            caption="../report/report.rst",
-            category="Report",
-            subcategory="{study}",
-            labels={"study": "{study}", "page": "report.md"},
-        ),
+        md="results/{study}/report.md",
         summary="results/{study}/summary.json",
     params:
         context=get_context,
@@ -133,3 +129,31 @@ rule report:
         "../envs/tunelab.yaml"
     script:
         "../scripts/report.py"
+
+
+# report.md and the sanity pages beside it as one page for a browser (images embedded): the page
+# `snakemake --report` opens for a study; headline.html is its lead, for the landing page.
+rule report_html:
+    input:
+        report="results/{study}/report.md",
+        data_report="results/{study}/data_report.md",
+        overfit="results/{study}/sanity.md",
+        dynamics="results/{study}/dynamics.md",
+        baselines="results/{study}/baselines.csv",
+        plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p]
+        + [f"results/{w.study}/plots/data_report.png", f"results/{w.study}/plots/norms.png"],
+    output:
+        html=report(
+            "results/{study}/report.html",
+            caption="../report/report.rst",
+            category="Report",
+            subcategory="{study}",
+            labels={"study": "{study}", "page": "report"},
+        ),
+        headline="results/{study}/headline.html",
+    log:
+        "logs/{study}/report_html.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/report_html.py"
