@@ -14,6 +14,18 @@ def hyperparameter_info(hp) -> dict[str, Any]:
             "scaling": hp.scaling, "points": list(hp.points)}
 
 
+class StudyContext(dict):
+    """The context dict, printed as one line: `snakemake --report` shows a job's parameters with
+    str(), and the whole dict there was unreadable. repr() stays the dict's own, so Snakemake's
+    params rerun trigger (which compares repr) still sees every change."""
+
+    def __str__(self) -> str:
+        names = ", ".join(self.get("scientific") or []) or "none"
+        return (f"study {self.get('study')} (rotation month {self.get('month')}, "
+                f"{self.get('architecture')} models, objective {self.get('objective')}, "
+                f"scientific: {names})")
+
+
 def study_context(study, plan) -> dict[str, Any]:
     """The study's question, objective, searched space, seeds, baseline and decision settings."""
     from tunelab.search.baseline import baseline_values
@@ -22,7 +34,7 @@ def study_context(study, plan) -> dict[str, Any]:
     base = plan.baseline_trial
     searched = {name: hyperparameter_info(hp) for name, hp in study.space.items()
                 if hp.searched and name in plan.columns}
-    return {
+    return StudyContext({
         "study": plan.study,
         "question": " ".join(str(study.config.get("question", "")).split()),
         "objective": study["objective"],
@@ -39,7 +51,7 @@ def study_context(study, plan) -> dict[str, Any]:
         "baseline": {"trial": base.id, "group": base.group, "values": dict(base.values),
                      "source": source, "given": bool(study.config.get("baseline"))},
         "decision": dict(study.config.get("decision") or {}),
-    }
+    })
 
 
 def make_context(**overrides) -> dict[str, Any]:
