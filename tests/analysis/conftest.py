@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import pytest
 from analysis_data import context, tables, trial
+from analysis_study import run_study
+
+
+@pytest.fixture(scope="session")
+def study_run(tmp_path_factory):
+    """(workdir, the Snakemake run) of the tiny end-to-end study (analysis_study.py)."""
+    return run_study(tmp_path_factory.mktemp("analysis"))
 
 
 @pytest.fixture

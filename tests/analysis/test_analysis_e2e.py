@@ -5,29 +5,12 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import snakemake, synthetic_frame, tiny_study, write_study
+from analysis_study import OUT, PLOTS, TARGETS
+from conftest import snakemake
 
 pytestmark = pytest.mark.e2e
 
-OUT = "results/tiny"
-PLOTS = ["periods", "curves.all", "curves.best", "axis.learning_rate", "axis.hidden_size",
-         "isolation.hidden_size"]
-TARGETS = [f"{OUT}/report.md", f"{OUT}/summary.json", f"{OUT}/checklist.md", f"{OUT}/variance.csv",
-           *[f"{OUT}/plots/{p}.png" for p in PLOTS]]
-
-
-@pytest.fixture(scope="module")
-def study_run(tmp_path_factory):
-    """2 periods x 4 trials (2 widths x 2 learning rates) x 2 seeds, 3 epochs; the baseline is one
-    of the grid's configurations (its runs are shared), confirmed with seeds 2 and 3."""
-    workdir = tmp_path_factory.mktemp("analysis")
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
-    study = tiny_study(baseline={"hidden_size": 8, "learning_rate": 0.01}, confirm_seeds=2)
-    study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [0.001, 0.01]}
-    write_study(workdir, "tiny", study)
-    proc = snakemake(workdir, *TARGETS)
-    return workdir, proc
+# study_run: the shared tiny study (analysis_study.py), a session fixture of tests/analysis/conftest.py
 
 
 def test_report_summary_and_plots_exist_and_agree(study_run):
