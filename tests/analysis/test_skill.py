@@ -56,3 +56,20 @@ def test_baseline_rows_read_like_the_leaderboard():
     assert rows.at["linear", "objective_mean"] == pytest.approx(5.4)
     assert rows.at["training_mean", "skill"] < 0 < 1 + rows.at["persistence", "skill"]
     assert list(rows.index) == ["linear", "persistence", "training_mean"]  # best first
+
+
+def test_the_behaviour_measure_sees_one_period_dominate_the_raw_mean():
+    """Five trials on three periods; the last period's errors are 7x the others' and its order
+    differs: the raw mean's spread comes mostly from it, skill's from every period alike."""
+    from tunelab.analysis.skill import aggregate_behaviour
+
+    periods = ("v1", "v2", "v3")
+    order = {"v1": [0, 1, 2, 3, 4], "v2": [0, 2, 1, 3, 4], "v3": [1, 0, 2, 3, 4]}
+    search = [trial(i, {p: (7.0 if p == "v3" else 1.0) * (1 + 0.02 * order[p][i]) for p in periods})
+              for i in range(5)]
+    _, trials = tables(search, periods=periods)
+    frame = baselines_frame({"persistence": {"v1": 1.2, "v2": 1.2, "v3": 8.4}})
+    result = aggregate_behaviour(trials, frame, "valid_mse")
+    assert result["raw"]["influence"]["v3"] > 0.75  # 7x the scale: it decides the raw mean
+    assert result["skill"]["max_influence"] < 0.5
+    assert result["skill"]["min_leave_one_out"] > result["raw"]["min_leave_one_out"]

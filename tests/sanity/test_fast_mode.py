@@ -91,3 +91,15 @@ def test_month_arithmetic_clamps_to_the_month_end():
     assert months_back(dt.datetime(2021, 3, 31, 5), 1) == dt.datetime(2021, 2, 28, 5)
     assert months_back(dt.datetime(2021, 1, 15), 3) == dt.datetime(2020, 10, 15)
     assert window_start(dt.datetime(2021, 3, 1), "2w") == dt.datetime(2021, 2, 15)
+
+
+def test_fast_periods_keeps_several_periods_each_with_a_short_training_window():
+    """fast_periods: N keeps the plan's N most recent periods (cheap training, but the data
+    variance of several periods), each trained on its last fast_train before its validation."""
+    _, plan, _, fast = full_and_fast(periods={"count": 2}, fast_periods=2, fast_train="1m")
+    assert [p.id for p in fast.periods] == [p.id for p in plan.periods]
+    for short, full in zip(fast.periods, plan.periods, strict=True):
+        assert short.valid == full.valid and short.train[1] == full.train[1]
+        assert short.train[0] == months_back(full.train[1], 1)
+    _, plan, _, fast = full_and_fast(fast_periods=5)  # more than the plan has: all of them
+    assert len(fast.periods) == len(plan.periods)

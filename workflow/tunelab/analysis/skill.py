@@ -97,3 +97,89 @@ def read_baselines(path) -> pd.DataFrame | None:
     if frame is not None:
         frame["period"] = frame["period"].astype(str)
     return frame
+
+
+# --- which aggregate behaves better: measured, not assumed ---------------------------------------
+
+
+def period_matrix(trials: pd.DataFrame) -> pd.DataFrame:
+    """trial x period: the objective (mean over seeds) of the trials feasible on every period."""
+    rows = per_period(trials)
+    rows = rows[rows["feasible"] == rows["seeds"]]
+    return rows.pivot(index="trial", columns="period", values="objective_mean").dropna()
+
+
+def influence(columns: pd.DataFrame) -> pd.Series:
+    """Each period's share of the spread (variance across trials) of the mean over periods:
+    cov(period, mean) / (periods x var(mean)); the shares sum to 1, and 1/periods each is even."""
+    mean = columns.mean(axis=1)
+    var = mean.var()
+    n = columns.shape[1]
+    return columns.apply(lambda c: c.cov(mean)) / (n * var) if var > 0 else columns.iloc[0] * np.nan
+
+
+def leave_one_out(columns: pd.DataFrame) -> pd.Series:
+    """Per period: Spearman of the trials' ranking by the mean over all periods with their ranking
+    by the mean over the others; a low value means that one period decides the order."""
+    full = columns.mean(axis=1)
+    return pd.Series({p: full.corr(columns.drop(columns=p).mean(axis=1), method="spearman")
+                      for p in columns.columns})
+
+
+def aggregate_behaviour(trials: pd.DataFrame, baselines: pd.DataFrame, objective: str) -> dict:
+    """The raw mean over periods against the mean skill: each period's share of the spread across
+    trials (even is 1/periods), and leave-one-period-out rank stability (1 is stable)."""
+    raw = period_matrix(trials)
+    reference = period_reference(baselines, objective).reindex(raw.columns)
+    skill = 1.0 - raw / reference
+    out = {"trials": len(raw), "periods": list(raw.columns),
+           "period_scale": {p: float(raw[p].median()) for p in raw.columns},
+           "reference": {p: float(v) for p, v in reference.items()}}
+    for name, columns in (("raw", raw), ("skill", skill)):
+        share, stable = influence(columns), leave_one_out(columns)
+        out[name] = {"influence": {p: float(v) for p, v in share.items()},
+                     "max_influence": float(share.max()),
+                     "leave_one_out": {p: float(v) for p, v in stable.items()},
+                     "min_leave_one_out": float(stable.min())}
+    out["spearman_raw_vs_skill"] = float(raw.mean(axis=1).corr(-skill.mean(axis=1),
+                                                               method="spearman"))
+    return out
+
+
+def behaviour_lines(result: dict) -> list[str]:
+    even = 1 / max(len(result["periods"]), 1)
+    lines = [f"{result['trials']} trials feasible on all {len(result['periods'])} periods; "
+             f"median objective per period: " + ", ".join(
+                 f"{p} {v:.3g}" for p, v in result["period_scale"].items())]
+    for name in ("raw", "skill"):
+        r = result[name]
+        top = max(r["influence"], key=r["influence"].get)
+        lines.append(f"{name:>5}: largest share of the spread across trials {r['max_influence']:.2f} "
+                     f"({top}; even would be {even:.2f}); leave-one-period-out rank stability, "
+                     f"worst period {r['min_leave_one_out']:.2f}")
+    lines.append(f"Spearman between the two rankings: {result['spearman_raw_vs_skill']:.2f}")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m tunelab.analysis.skill results/<study>: measure both aggregates on a study."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from tunelab.analysis.tables import read_table
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("study_dir")
+    parser.add_argument("--objective", default="valid_mse", choices=["valid_mse", "valid_mae"])
+    args = parser.parse_args(argv)
+    folder = Path(args.study_dir)
+    result = aggregate_behaviour(read_table(folder / "trials.csv"),
+                                 read_baselines(folder / "baselines.csv"), args.objective)
+    print("\n".join(behaviour_lines(result)))
+    print(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,8 +2,9 @@
 
 `fast: true` in a study (or `snakemake --config fast=true`) turns the study's plan into a cheap one:
 - one period: the plan's most recent one (its validation window is unchanged, so a fast result is
-  measured on the same month as the full study's latest period);
-- training data: the `fast_train` (default `1m`: one month) just before that validation window;
+  measured on the same month as the full study's latest period); `fast_periods: N` keeps the N
+  most recent periods instead (cheap training, the data variance of several periods);
+- training data: the `fast_train` (default `1m`: one month) just before each validation window;
 - epochs: each trial's `epochs` capped at `fast_epochs` (default 5).
 
 The fast study is named `<study>-fast` and writes to `results/<study>-fast/`, so its runs and tables
@@ -91,15 +92,17 @@ def fast_requested(study: Study, config: dict | None) -> bool:
 
 
 def fast_mode(study: Study, plan: Plan) -> tuple[Study, Plan]:
-    """The study and plan of fast mode: latest period, `fast_train` of training data, capped epochs."""
+    """The study and plan of fast mode: the latest `fast_periods` period(s), each with `fast_train`
+    of training data, and capped epochs."""
     train, epochs = study.config.get("fast_train", "1m"), study.config.get("fast_epochs", 5)
-    period = shorten_training(plan.periods[-1], train)
+    kept = plan.periods[-int(study.config.get("fast_periods", 1)):]
+    periods = [shorten_training(period, train) for period in kept]
     trials = _dedupe([dataclasses.replace(t, values=cap_epochs(t.values, epochs)) for t in plan.trials])
     name = study.name + FAST_SUFFIX
     fast_study = dataclasses.replace(study, name=name, config={**study.config, "fast": True})
     baseline = plan.baseline_trial and dataclasses.replace(
         plan.baseline_trial, values=cap_epochs(plan.baseline_trial.values, epochs))  # a fair comparison
-    fast_plan = dataclasses.replace(plan, study=name, periods=[period], trials=trials,
+    fast_plan = dataclasses.replace(plan, study=name, periods=periods, trials=trials,
                                     baseline_trial=baseline)
     return fast_study, fast_plan
 
