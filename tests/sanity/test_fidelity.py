@@ -193,3 +193,31 @@ def test_lengths_that_do_not_fit_are_an_error_when_asked_for_and_skipped_by_defa
     fp = fidelity_plan(study_plan(periods={"train_months": 2}))  # no fidelity key: defaults
     assert {s.train for s in fp.settings} == {"1w", "1m"} and "3m-e2" in fp.skipped
     assert fidelity_plan(study_plan(fast=True)) is None  # fast mode is cheap already
+
+
+def test_the_noise_ceiling_is_read_against_each_setting_in_the_recommendation():
+    """A full study whose seed halves barely agree: a cheap setting's low Spearman says the
+    full ranking is noise, not that the setting is poor; the Recommendation says so first."""
+    rng = np.random.default_rng(0)
+    truth = dict(zip(TRIALS, [1.0, 1.01, 1.02, 1.03, 1.04, 1.05], strict=True))
+    full = pd.concat([runs(truth, p, seeds=(0, 1, 2, 3)) for p in ("v1", "v2")])
+    full["valid_mse"] += 0.2 * rng.standard_normal(len(full))  # seed noise >> the trials' gaps
+    ceiling = seed_ceiling(full, "valid_mse")
+    half = ceiling["spearman"]
+    assert ceiling["rerun"] == pytest.approx(2 * half / (1 + half)) if half > 0 else \
+        ceiling["rerun"] == pytest.approx(half)
+    cheap = runs(dict(zip(TRIALS, [3.0, 1.0, 2.0, 6.0, 4.0, 5.0], strict=True)), "v2").assign(
+        setting="1m-e2")
+    out = fidelity_table(full, cheap, "valid_mse", ["v1", "v2"], [Setting("1m", 2)], 0.8)
+    md = fidelity_markdown("s", out, 0.8, "valid_mse", ["v1", "v2"], ceiling)
+    recommendation = md.split("## Recommendation")[1].split("##")[0]
+    assert "noise ceiling" in recommendation.lower() and f"{ceiling['rerun']:.2f}" in recommendation
+
+
+def test_a_several_period_recommendation_names_fast_periods():
+    truth = dict(zip(TRIALS, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], strict=True))
+    full = pd.concat([runs(truth, p, train_time=10.0) for p in ("v1", "v2")])
+    cheap = pd.concat([runs(truth, p, train_time=1.0) for p in ("v1", "v2")]).assign(setting="1m-e2")
+    out = fidelity_table(full, cheap, "valid_mse", ["v1", "v2"], [Setting("1m", 2)], 0.8)
+    md = fidelity_markdown("s", out, 0.8, "valid_mse", ["v1", "v2"], seed_ceiling(full, "valid_mse"))
+    assert "`fast_periods: 2`, `fast_train: 1m`, `fast_epochs: 2`" in md

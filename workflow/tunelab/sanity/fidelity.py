@@ -213,13 +213,20 @@ def bootstrap_spearman(a, b, resamples: int = 2000, level: float = 0.9, seed: in
 
 
 def seed_ceiling(runs: pd.DataFrame, objective: str) -> dict | None:
-    """The full study's agreement with itself: even seeds against odd seeds (None with one seed)."""
+    """The full study's agreement with itself: even seeds against odd seeds (None with one seed).
+
+    `rerun`: that agreement carried to the full seed count (Spearman-Brown, 2r / (1 + r)): about
+    how well a rerun of the whole study with fresh seeds would agree with it. A cheap setting is
+    read against this noise ceiling, not against 1."""
     seeds = sorted(runs["seed"].unique())
     if len(seeds) < 2:
         return None
     even = runs[runs["seed"].isin(seeds[0::2])]
     odd = runs[runs["seed"].isin(seeds[1::2])]
-    return rank_agreement(trial_objectives(even, objective), trial_objectives(odd, objective))
+    out = rank_agreement(trial_objectives(even, objective), trial_objectives(odd, objective))
+    half = out["spearman"]
+    out["rerun"] = 2 * half / (1 + half) if math.isfinite(half) and half > 0 else half
+    return out
 
 
 def example_epochs(runs: pd.DataFrame) -> float:
@@ -431,11 +438,15 @@ def fidelity_markdown(study: str, table: pd.DataFrame, threshold: float, objecti
               f"reference is the full study ({int(full['periods'])} periods, {int(full['runs'])} runs, "
               f"{full['train_time']:.1f} s of training).", ""]
     lines += ["## Recommendation", "", f"**{choice or 'full mode'}**. {why}", ""]
+    lines += ceiling_lines(table, threshold, ceiling)
     if choice:
         pick = table[table["setting"] == choice].iloc[0]
         epochs = f", `fast_epochs: {pick['epochs']}`" if pick["epochs"] != "full" else ""
         if pick["train"] != "full" and len(periods) == 1:
             lines += [f"To use it as the study's fast mode: `fast_train: {pick['train']}`{epochs}.", ""]
+        elif pick["train"] != "full":
+            lines += [f"To use it as the study's fast mode on these {len(periods)} periods: "
+                      f"`fast_periods: {len(periods)}`, `fast_train: {pick['train']}`{epochs}.", ""]
         elif len(periods) > 1:
             lines += ["It was measured on all the study's periods: use it with every period (a shorter "
                       "`periods.train_months`, fewer `epochs`), not as the one-period fast mode.", ""]
@@ -464,6 +475,31 @@ def fidelity_markdown(study: str, table: pd.DataFrame, threshold: float, objecti
     if skipped:
         lines += [f"Skipped (longer than this study's training window): {', '.join(skipped)}.", ""]
     return "\n".join(lines)
+
+
+def ceiling_lines(table: pd.DataFrame, threshold: float, ceiling: dict | None) -> list[str]:
+    """The noise ceiling, read against the recommendation: how far each cheap setting's agreement
+    falls short of what a rerun of the full study itself would reach."""
+    if ceiling is None:
+        return ["**Noise ceiling unmeasured**: the full study has one seed, so whether a low "
+                "Spearman means a poor cheap setting or a noisy full ranking cannot be told.", ""]
+    rerun = ceiling.get("rerun", math.nan)
+    if not math.isfinite(rerun):
+        return []
+    cheap = table[table["kind"] == "cheap"]
+    best = cheap.sort_values("spearman", ascending=False, na_position="last").head(1)
+    text = (f"**Noise ceiling**: a rerun of the full study with fresh seeds would agree with it at "
+            f"about Spearman {rerun:.2f} (its even and odd seeds agree at {_f(ceiling['spearman'])}, "
+            "carried to all its seeds); no cheap setting can be expected to do better.")
+    if rerun < threshold:
+        text += (f" That is below the threshold {threshold:.2f}: the full ranking is itself mostly "
+                 "seed noise here, so a low Spearman says little about the cheap setting; more "
+                 "seeds or a wider search first.")
+    if len(best) and math.isfinite(best["spearman"].iloc[0]) and rerun > 0:
+        text += (f" The best cheap setting, {best['setting'].iloc[0]}, reaches "
+                 f"{_f(best['spearman'].iloc[0])}, {100 * best['spearman'].iloc[0] / rerun:.0f}% of "
+                 "the ceiling.")
+    return [text, ""]
 
 
 def _interpretation(table: pd.DataFrame, threshold: float, ceiling: dict | None) -> list[str]:
