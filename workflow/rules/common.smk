@@ -8,6 +8,9 @@ from tunelab.workflow import per_study, signature_once, threads_warnings, train_
 from tunelab.workflow import group_spec_json, train_input
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
+from tunelab.search.rounds import groups as adaptive_groups
+from tunelab.search.rounds import round_trials, settings as adaptive_settings, suggest_spec
+from tunelab.workflow import trial_files
 
 
 try:
@@ -130,6 +133,8 @@ def analysis_outputs(name):
         f"{out}/plots/periods.png",
         f"{out}/plots/curves.all.png",
         f"{out}/plots/curves.best.png",
+        f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
+        f"{out}/optuna.journal",
         *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
         *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
     ]
@@ -147,3 +152,37 @@ def final_outputs():
         targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
         targets += sanity_targets(STUDIES[name])  # data report, baselines, sanity checks (sanity.smk)
     return targets
+
+
+# The adaptive phase (search.smk): each round's trials are known once its suggest checkpoint ran.
+def round_file(study, group, k):
+    """Round k's file once its suggest job has run (until then Snakemake schedules that job)."""
+    return checkpoints.suggest.get(study=study, group=group, round=str(k)).output[0]
+
+
+def round_files(sp, group, upto, name=None):
+    """Rounds 1..upto of `group`: their files, or (name) those files' trials' run files."""
+    out = []
+    for k in range(1, upto + 1):
+        path = round_file(sp.study.name, group, k)
+        out += trial_files(sp, [t.id for t in round_trials(path)], name) if name else [path]
+    return out
+
+
+def adaptive_files(wildcards, name=None):
+    """Every round of every group of the study: files (name None) or their runs' `name` files."""
+    sp = get_study(wildcards)
+    then = adaptive_settings(sp.study)
+    if not then:
+        return []
+    return [f for g in adaptive_groups(sp.study) for f in round_files(sp, g, then["rounds"], name)]
+
+
+def get_round_history(wildcards):
+    """What round k of a group learns from: its exploration trials' runs and rounds 1..k-1's."""
+    sp = get_study(wildcards)
+    label = adaptive_groups(sp.study)[wildcards.group][0]
+    explored = [t.id for t in sp.plan.trials if t.group == label]
+    earlier = int(wildcards.round) - 1
+    return {"metrics": trial_files(sp, explored) + round_files(sp, wildcards.group, earlier, "metrics.json"),
+            "rounds": round_files(sp, wildcards.group, earlier)}

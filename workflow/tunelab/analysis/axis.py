@@ -50,6 +50,9 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
         "log_x": info["scaling"] == "log" and numeric, "ticks": ticks,
         "range": (info["low"], info["high"]) if info["kind"] in ("continuous", "integer") else None,
         "ylim": (low, high), "clipped": feasible & (y > high),
+        # drawn by an adaptive round (search.then): not a uniform sample of the range
+        "adaptive": (rows["phase"] == "adaptive").to_numpy() if "phase" in rows.columns
+        else np.zeros(len(rows), bool),
     }
 
 
@@ -173,6 +176,10 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
                 ax.errorbar(x[sel], y[sel], yerr=err[sel], fmt="o", ms=5, color=color, alpha=0.85,
                             elinewidth=1, capsize=2, label=group_label(group) if len(colors) > 1
                             else "trial (± retrain std)")
+        adaptive = shown & info.get("adaptive", np.zeros(len(x), bool))
+        if adaptive.any():
+            ax.plot(x[adaptive], y[adaptive], "o", mfc="none", mec="black", ms=9, mew=1.0,
+                    label="adaptive round (not uniform)")
         top = high - 0.03 * (high - low)
         if info["clipped"].any():
             ax.plot(x[info["clipped"]], np.full(info["clipped"].sum(), top), "^", color="0.4",

@@ -108,9 +108,10 @@ def encode(dims: list[Hyperparameter], values: dict) -> list[float]:
 class Round:
     """Round k of one group: the space, the fixed values and the history it proposes from."""
 
-    def __init__(self, spec: dict, history: list[dict], drawn_by: dict[str, str]):
+    def __init__(self, spec: dict, history: list[dict], drawn_by: dict[str, str],
+                 space: dict[str, Hyperparameter] | None = None):
         self.spec, self.then = spec, spec["then"]
-        self.space = resolve_space(spec["architecture"], spec["hyperparameters"])
+        self.space = space or resolve_space(spec["architecture"], spec["hyperparameters"])
         self.dims = [self.space[name] for name in spec["searched"]]
         self.fixed = {n: hp.value for n, hp in self.space.items() if not hp.searched}
         self.fixed.update(spec["fixed"])

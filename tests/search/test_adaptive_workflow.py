@@ -1,0 +1,124 @@
+"""A tiny two-round adaptive study through the real Snakemake: rounds as checkpoints, a no-op
+rerun, and a run killed mid-round that resumes to the same runs as an uninterrupted one."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from conftest import SNAKEFILE, job_counts, snakemake, synthetic_frame, tiny_study, write_study
+
+pytestmark = pytest.mark.e2e
+
+TARGETS = ["results/tiny/plan.csv", "results/tiny/runs.csv", "results/tiny/trials.csv"]
+VIEWS = ["results/tiny/optuna.journal", "results/tiny/plots/convergence.png",
+         "results/tiny/plots/axis.learning_rate.png"]
+
+
+def adaptive_tiny() -> dict:
+    study = tiny_study(search={"algorithm": "quasi_random", "budget": 3, "mode": "joint",
+                               "then": {"algorithm": "bayesian", "rounds": 2, "batch": 2, "acquisition": "ei"}},
+                       periods={"count": 1}, confirm_seeds=0)
+    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.3, "scaling": "log"},
+                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
+    return study
+
+
+def make_workdir(tmp_path_factory, name):
+    workdir = tmp_path_factory.mktemp(name)
+    (workdir / "data").mkdir()
+    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
+    write_study(workdir, "tiny", adaptive_tiny())
+    return workdir
+
+
+def round1_trained(workdir, round1) -> int:
+    """How many of round 1's trials have finished training (0 while round 1 is not suggested)."""
+    if not round1.exists():
+        return 0
+    trials = pd.read_csv(round1)["trial"]
+    return sum(any((workdir / "results/tiny/runs").glob(f"*/{t}/*/metrics.json")) for t in trials)
+
+
+def read_runs(workdir):
+    return pd.read_csv(workdir / "results/tiny/runs.csv").drop(columns=["train_time"])
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    workdir = make_workdir(tmp_path_factory, "adaptive")
+    return workdir, snakemake(workdir, *TARGETS, *VIEWS)
+
+
+def test_rounds_are_suggested_trained_and_collected(finished):
+    workdir, proc = finished
+    counts = job_counts(proc.stdout + proc.stderr)
+    assert counts["suggest"] == 1  # the first table; the DAG update after each round adds the next
+    rounds = [pd.read_csv(workdir / f"results/tiny/rounds/all/round{k}.csv") for k in (1, 2)]
+    assert [len(r) for r in rounds] == [2, 2] and set(rounds[1]["round"]) == {2}
+    runs = read_runs(workdir)
+    plan = pd.read_csv(workdir / "results/tiny/plan.csv")
+    assert set(plan["phase"]) == {"exploration"} and set(plan["round"]) == {0}
+    assert len(runs) == (3 + 2 + 2) * 2  # (exploration + two rounds) x two seeds, one period
+    by_trial = runs.drop_duplicates("trial").set_index("trial")
+    for k, r in enumerate(rounds, start=1):
+        assert (by_trial.loc[r["trial"], "phase"] == "adaptive").all()
+        assert (by_trial.loc[r["trial"], "round"] == k).all()
+    trials = pd.read_csv(workdir / "results/tiny/trials.csv")
+    assert {"phase", "round"} <= set(trials.columns)
+    assert (trials[trials["phase"] == "exploration"]["trial"].isin(plan["trial"])).all()
+
+
+def test_a_second_run_on_a_finished_adaptive_study_runs_nothing(finished):
+    workdir, _ = finished
+    proc = snakemake(workdir, *TARGETS)
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_sigkill_mid_round_then_rerun_resumes_without_re_suggesting(finished, tmp_path_factory):
+    clean, _ = finished
+    workdir = make_workdir(tmp_path_factory, "killed")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), "--cores", "1",
+           *TARGETS, "--config", "study=tiny"]
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    round1 = workdir / "results/tiny/rounds/all/round1.csv"
+    deadline = time.time() + 400
+    while time.time() < deadline and not round1_trained(workdir, round1):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)  # Snakemake and the job it runs: round 1 is half trained
+    proc.wait()
+    assert round1_trained(workdir, round1) == 1, "the kill must land mid-round"
+    assert not (workdir / "results/tiny/rounds/all/round2.csv").exists()
+    suggested = round1.stat().st_mtime_ns
+    snakemake(workdir, "--unlock", *TARGETS)
+    resumed = snakemake(workdir, *TARGETS)
+    assert round1.stat().st_mtime_ns == suggested  # round 1 is not suggested again
+    assert job_counts(resumed.stdout + resumed.stderr).get("suggest", 0) <= 1  # only round 2
+    for k in (1, 2):
+        path = f"results/tiny/rounds/all/round{k}.csv"
+        assert (workdir / path).read_bytes() == (clean / path).read_bytes()
+    pd.testing.assert_frame_equal(read_runs(workdir), read_runs(clean))
+
+
+def test_the_journal_opens_in_optuna_with_every_trial(finished):
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    workdir, _ = finished
+    trials = pd.read_csv(workdir / "results/tiny/trials.csv").query("period == 'all'").set_index("trial")
+    storage = JournalStorage(JournalFileBackend(str(workdir / "results/tiny/optuna.journal")))
+    study = optuna.load_study(study_name="tiny", storage=storage)
+    assert len(study.trials) == len(trials) == 3 + 2 + 2
+    for t in study.trials:
+        row = trials.loc[t.user_attrs["trial"]]
+        assert t.value == pytest.approx(row["objective_mean"], rel=1e-5)
+        assert t.params["learning_rate"] == row["learning_rate"]
+        assert (t.user_attrs["phase"], t.user_attrs["round"]) == (row["phase"], row["round"])
+        assert t.user_attrs["retrain_std"] == pytest.approx(row["objective_std"], rel=1e-5)
+        assert "period_std" in t.user_attrs and t.system_attrs["constraints"] == [0.0]
+    assert [t.user_attrs["round"] for t in study.trials] == [0, 0, 0, 1, 1, 2, 2]

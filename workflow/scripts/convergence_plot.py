@@ -1,0 +1,7 @@
+"""Adapter for rule convergence_plot: see tunelab.analysis.convergence.convergence_file."""
+
+from tunelab.analysis.convergence import convergence_file
+from tunelab.io import log_to
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    convergence_file(snakemake.input[0], snakemake.params.context, snakemake.output[0])  # noqa: F821

@@ -1,0 +1,86 @@
+"""The finished trials as an Optuna study, in a journal file that `optuna-dashboard` opens.
+
+    optuna-dashboard results/<study>/optuna.journal
+
+One Optuna trial per tunelab trial, in the order the search drew them (exploration, then each
+round): its params are the searched hyperparameters it has (a conditional one only where active),
+its value the leaderboard's objective (mean over periods and seeds), and its user attributes the
+trial id, group, phase, round, retrain std, period std and seeds. Optuna has no place for a value
+that does not exist, so an infeasible trial is COMPLETE with the worst feasible value as a
+placeholder and a violated constraint (the `constraints` system attribute that Optuna's samplers
+and the dashboard read), never a FAIL that would hide it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tunelab.io import atomic_path
+
+
+def distribution(info: dict):
+    import optuna.distributions as d
+
+    if info["kind"] == "categorical":
+        return d.CategoricalDistribution(list(info["points"]))
+    if info["kind"] == "integer":
+        return d.IntDistribution(int(info["low"]), int(info["high"]), log=info["scaling"] == "log")
+    return d.FloatDistribution(float(info["low"]), float(info["high"]), log=info["scaling"] == "log")
+
+
+def param_value(info: dict, value):
+    """A trials.csv cell as the distribution wants it (pandas reads an int column with gaps as float)."""
+    if info["kind"] == "categorical":
+        return next(p for p in info["points"] if p == value or str(p) == str(value))
+    return int(value) if info["kind"] == "integer" else float(value)
+
+
+def journal_trials(trials, context: dict) -> list:
+    """Optuna FrozenTrials of the study's trials (trials.csv's `all` rows), in drawing order."""
+    import optuna
+
+    from tunelab.analysis.tables import jsonable, overall
+
+    rows = overall(trials)
+    order = ["round", "trial"] if "round" in rows.columns else ["trial"]
+    rows = rows.sort_values(order, kind="stable")
+    values = rows["objective_mean"].astype(float)
+    worst = float(values.max()) if values.notna().any() else 0.0
+    out = []
+    for _, row in rows.iterrows():
+        space = {n: i for n, i in context["space"].items() if n in row and _present(row[n])}
+        feasible = math.isfinite(float(row["objective_mean"]))
+        attrs = {k: row[k] for k in ("trial", "group", "phase", "round", "objective_std", "period_std",
+                                     "seeds", "feasible") if k in row}
+        attrs = {("retrain_std" if k == "objective_std" else k): v for k, v in jsonable(attrs).items()}
+        out.append(optuna.trial.create_trial(
+            params={n: param_value(i, row[n]) for n, i in space.items()},
+            distributions={n: distribution(i) for n, i in space.items()},
+            value=float(row["objective_mean"]) if feasible else worst,
+            user_attrs={**attrs, "feasible": feasible},
+            system_attrs={"constraints": [0.0 if feasible else 1.0]},
+        ))
+    return out
+
+
+def _present(value) -> bool:
+    return not (isinstance(value, float) and math.isnan(value))
+
+
+def write_journal(trials_csv: str, context: dict, output: str) -> int:
+    """The journal rule: trials.csv -> an Optuna journal (written beside, then renamed)."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from tunelab.analysis.tables import read_table
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    frozen = journal_trials(read_table(trials_csv), context)
+    with atomic_path(output) as tmp:
+        storage = JournalStorage(JournalFileBackend(str(tmp)))
+        study = optuna.create_study(storage=storage, study_name=context["study"], direction="minimize")
+        study.set_user_attr("objective", f"{context['objective']}, mean over periods and seeds")
+        study.add_trials(frozen)
+    print(f"{output}: {len(frozen)} trials; open with: optuna-dashboard {output}")
+    return len(frozen)
