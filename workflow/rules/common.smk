@@ -6,6 +6,8 @@ from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files,
 from tunelab.workflow import confirm_files, curves_files
 from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
 from tunelab.workflow import group_spec_json, train_input
+from tunelab.workflow import final_rung_files, rung_files, rung_spec_json
+from tunelab.search.rungs import plan_summary, promote_context, promotion_path, rung_dir
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
@@ -45,8 +47,9 @@ def get_prepared(wildcards):
 
 
 def get_metrics(wildcards):
-    """Every run of the study's search: the exploration's, then the adaptive rounds' (search.smk)."""
-    return metrics_files(get_study(wildcards)) + adaptive_files(wildcards, "metrics.json")
+    """Every run of the study's search: the exploration's (with rungs: each trial's runs at the
+    last rung it reached), then the adaptive rounds' (search.smk)."""
+    return rung_aware_files("metrics.json")(wildcards) + adaptive_files(wildcards, "metrics.json")
 
 
 @signature_once
@@ -96,7 +99,7 @@ def get_context(wildcards):
 
 
 def get_curves(wildcards):
-    return curves_files(get_study(wildcards)) + adaptive_files(wildcards, "curves.csv")
+    return rung_aware_files("curves.csv")(wildcards) + adaptive_files(wildcards, "curves.csv")
 
 
 def get_confirmation(name):
@@ -135,6 +138,7 @@ def analysis_outputs(name):
         f"{out}/plots/curves.best.png",
         f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
         f"{out}/optuna.journal",
+        *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
         *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
         *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
     ]
@@ -149,6 +153,8 @@ def final_outputs():
             f"results/{name}/runs.csv",
             f"results/{name}/trials.csv",
         ]
+        if STUDIES[name].rungs is not None:  # successive halving (rungs.smk)
+            targets += [f"results/{name}/rungs.{ext}" for ext in ("csv", "json", "md")]
         targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
         targets += sanity_targets(STUDIES[name])  # data report, baselines, sanity checks (sanity.smk)
     return targets
@@ -186,3 +192,85 @@ def get_round_history(wildcards):
     earlier = int(wildcards.round) - 1
     return {"metrics": trial_files(sp, explored) + round_files(sp, wildcards.group, earlier, "metrics.json"),
             "rounds": round_files(sp, wildcards.group, earlier)}
+
+
+# ---- rungs (search.fidelity; rules in rungs.smk) ----
+
+
+def get_rung_plan(wildcards):
+    rungs = get_study(wildcards).rungs
+    if rungs is None:
+        raise ValueError(f"study {wildcards.study!r} has no search.fidelity: it has no rungs")
+    return rungs
+
+
+def get_rung_spec(w):
+    return rung_spec_json(get_study(w), int(w.epochs), w.period, w.trial, w.block)
+
+
+def get_rung_plan_summary(w):
+    sp = get_study(w)
+    return plan_summary(get_rung_plan(w), len(sp.plan.periods), len(sp.study.seeds))
+
+
+def get_resume(wildcards):
+    """state.pt of the same block at the rung this one continues (none for a first rung)."""
+    before = get_rung_plan(wildcards).previous_epochs(wildcards.trial, int(wildcards.epochs))
+    if before is None:
+        return []
+    w = wildcards
+    return [f"{rung_dir(w.study, before, w.period, w.trial, w.block)}/state.pt"]
+
+
+def rung_trials(study, bracket, rung):
+    """The trials in rung `rung` of `bracket`: all of the bracket's at rung 0, then those the
+    previous promotion named (read once that checkpoint has run)."""
+    if rung == 0:
+        return list(STUDIES[study].rungs.brackets[bracket].trials)
+    done = checkpoints.promote.get(study=study, bracket=bracket, rung=rung - 1)
+    with open(done.output[0]) as fh:
+        return json.load(fh)["promoted"]
+
+
+def get_rung_inputs(name):
+    def files(w):
+        sp, bracket, rung = get_study(w), int(w.bracket), int(w.rung)
+        epochs = get_rung_plan(w).brackets[bracket].epochs[rung]
+        return rung_files(sp, epochs, rung_trials(w.study, bracket, rung), name)
+
+    return files
+
+
+def get_promote_context(w):
+    plan, bracket, rung = get_rung_plan(w), int(w.bracket), int(w.rung)
+    entered = len(rung_trials(w.study, bracket, rung))
+    return promote_context(plan, bracket, rung, get_study(w).study["objective"], entered)
+
+
+def promotion_files(name):
+    """Every promotion's output of study `name` (static: one per bracket and rung)."""
+    return [promotion_path(name, b, r) for b, r in STUDIES[name].rungs.promotions()]
+
+
+def final_rungs_of(study):
+    """{trial: epochs of the last rung it trained in}, once every promotion has run."""
+    from tunelab.search.rungs import final_rungs
+
+    promotions = []
+    for b, r in STUDIES[study].rungs.promotions():
+        with open(checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]) as fh:
+            promotions.append(json.load(fh))
+    return final_rungs(promotions)
+
+
+def rung_aware_files(name):
+    """`name` (metrics.json, curves.csv) of every run the study's tables collect: the plan's jobs,
+    or with rungs each trial's blocks at the last rung it reached."""
+
+    def files(w):
+        sp = get_study(w)
+        if sp.rungs is None:
+            return [p[: -len("metrics.json")] + name for p in metrics_files(sp)]
+        return final_rung_files(sp, final_rungs_of(w.study), name)
+
+    return files

@@ -118,6 +118,7 @@ rule report:
         decision_json="results/{study}/decision.json",
         baselines="results/{study}/baselines.csv",
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
+        rungs=lambda w: [f"results/{w.study}/rungs.md"] if get_study(w).rungs is not None else [],
     output:
         md="results/{study}/report.md",
         summary="results/{study}/summary.json",

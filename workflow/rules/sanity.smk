@@ -11,7 +11,6 @@ from tunelab.sanity.targets import (
     fidelity_spec_json,
     overfit_params,
     period_windows,
-    run_curves,
     setting_rows,
 )
 
@@ -82,7 +81,7 @@ rule overfit:
 
 rule dynamics:
     input:
-        curves=lambda w: run_curves(get_study(w)),
+        curves=get_curves,
         metrics=get_metrics,
         trials="results/{study}/trials.csv",
     output:

@@ -18,13 +18,15 @@ from tunelab.io import atomic_path
 ID_COLUMNS = ["study", "period", "trial", "group", "phase", "round", "seed"]
 METRIC_COLUMNS = ["status", "reason", "valid_mse", "valid_mae", "best_epoch", "epochs_run",
                   "train_time", "train_examples", "valid_examples"]
+RUNG_COLUMN = "rung_epochs"  # with rungs (search.fidelity): the epoch budget of the run's last rung
 
 
 def read_block(path: str | Path) -> list[dict]:
     """The rows of one finished block (metrics.json of one training job)."""
     block = json.loads(Path(path).read_text())
     ids = {k: block.get(k, "") for k in ("study", "period", "trial", "group")}
-    return [{**ids, **run, **block["hyperparameters"]} for run in block["runs"]]
+    rung = {RUNG_COLUMN: block["stop_epoch"]} if "stop_epoch" in block else {}
+    return [{**ids, **run, **rung, **block["hyperparameters"]} for run in block["runs"]]
 
 
 def runs_table(paths: list[str | Path], phases: dict[str, tuple[str, int]] | None = None) -> pd.DataFrame:
@@ -35,13 +37,14 @@ def runs_table(paths: list[str | Path], phases: dict[str, tuple[str, int]] | Non
         return pd.DataFrame(columns=ID_COLUMNS + METRIC_COLUMNS)
     phase = frame["trial"].map(lambda t: (phases or {}).get(t, ("exploration", 0)))
     frame["phase"], frame["round"] = phase.str[0], phase.str[1].astype(int)
-    hp_columns = [c for c in frame.columns if c not in ID_COLUMNS + METRIC_COLUMNS]
-    frame = frame[ID_COLUMNS + METRIC_COLUMNS + hp_columns]
+    metric_columns = METRIC_COLUMNS + ([RUNG_COLUMN] if RUNG_COLUMN in frame.columns else [])
+    hp_columns = [c for c in frame.columns if c not in ID_COLUMNS + metric_columns]
+    frame = frame[ID_COLUMNS + metric_columns + hp_columns]
     return frame.sort_values(["period", "trial", "seed"], kind="stable").reset_index(drop=True)
 
 
 def hyperparameter_columns(runs: pd.DataFrame) -> list[str]:
-    return [c for c in runs.columns if c not in ID_COLUMNS + METRIC_COLUMNS]
+    return [c for c in runs.columns if c not in ID_COLUMNS + METRIC_COLUMNS + [RUNG_COLUMN]]
 
 
 def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
@@ -78,6 +81,8 @@ def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
         var=("var", "mean"),
     ).reset_index()
     overall["objective_std"] = np.sqrt(overall.pop("var"))
+    if RUNG_COLUMN in runs.columns:  # how far each trial got: a trial stopped early is no candidate
+        overall = overall.join(runs.groupby("trial")[RUNG_COLUMN].min(), on="trial")
     overall["period"] = "all"
     incomplete = overall["feasible"] < overall["seeds"]
     overall.loc[incomplete, ["objective_mean", "worst_period"]] = np.nan  # any failure: no score
@@ -86,6 +91,7 @@ def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:
     table = table.join(hps, on="trial")
     first = ["trial", "group", "phase", "round", "period", "seeds", "feasible", "objective_mean", "objective_std",
              "objective_min", "period_std", "worst_period", "valid_mae_mean"]
+    first += [RUNG_COLUMN] if RUNG_COLUMN in table.columns else []
     return table[first + [c for c in table.columns if c not in first]]
 
 

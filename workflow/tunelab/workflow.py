@@ -15,6 +15,7 @@ from tunelab.data.profile import DataError, WindowCheck, dataset_profile
 from tunelab.sanity.fast import fast_mode, fast_requested
 from tunelab.search.plan import Plan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
+from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
@@ -25,6 +26,7 @@ class StudyPlan:
     study: Study
     plan: Plan
     notes: tuple[str, ...] = ()  # what a person should know: skipped periods, fewer trials, ...
+    rungs: RungPlan | None = None  # successive halving (search.fidelity), else None
 
     @property
     def dataset(self) -> dict:
@@ -55,9 +57,10 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
         groups(study)  # an adaptive phase with nothing to search stops here
+        rungs = plan_rungs(study, plan)
     except USER_ERRORS as exc:
         raise StudyError(f"{path}: {exc}") from None
-    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped)))
+    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped)), rungs)
 
 
 def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
@@ -79,6 +82,18 @@ def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
                          f"for {asked} trials but the search space holds only {drawn} distinct "
                          "configurations (repeated draws are trained once)")
     return notes
+
+
+def plan_rungs(study: Study, plan: Plan) -> RungPlan | None:
+    """The rung plan of `search.fidelity` (None without it); every trial needs the same epochs."""
+    fidelity = study["search"].get("fidelity")
+    if not fidelity:
+        return None
+    budgets = sorted({int(t.values["epochs"]) for t in plan.trials})
+    if len(budgets) != 1:
+        raise ValueError(f"search.fidelity: the trials have different `epochs` ({budgets}); "
+                         "rungs need one full budget: fix `epochs` or drop search.fidelity")
+    return make_rung_plan(fidelity, budgets[0], [t.id for t in plan.trials])
 
 
 def load_studies(config: dict) -> dict[str, StudyPlan]:
@@ -238,6 +253,28 @@ def signature_once(func):
         return func
     setattr(func, FUNC_OVERWRITE_PARAMS_ATTR, inspect.signature(func).parameters)
     return func
+
+
+def rung_spec_json(sp: StudyPlan, epochs: int, period: str, trial: str, block: str) -> str:
+    """A rung's job: the trial's own spec (its full `epochs`: the schedule spans them), stopped at
+    the rung's epoch budget."""
+    spec = {**job_spec(sp.study, sp.plan, period, trial, block), "stop_epoch": int(epochs)}
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"))
+
+
+def rung_files(sp: StudyPlan, epochs: int, trials: list[str], name: str = "metrics.json") -> list[str]:
+    """`name` of every block of `trials` at the rung of `epochs` epochs."""
+    blocks = [block_name(b) for b in sp.plan.seed_blocks]
+    return [f"{rung_dir(sp.study.name, epochs, p.id, t, b)}/{name}"
+            for p in sp.plan.periods for t in trials for b in blocks]
+
+
+def final_rung_files(sp: StudyPlan, last: dict[str, int], name: str = "metrics.json") -> list[str]:
+    """`name` of every block of every trial at the last rung it trained in (`last`: trial -> epochs),
+    in plan order: what runs.csv and the curves collect when the study has rungs."""
+    blocks = [block_name(b) for b in sp.plan.seed_blocks]
+    return [f"{rung_dir(sp.study.name, last[t.id], p.id, t.id, b)}/{name}"
+            for p in sp.plan.periods for t in sp.plan.trials for b in blocks]
 
 
 def train_resources(study: Study, attempt: int = 1) -> dict:

@@ -41,7 +41,9 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
     y = rows["objective_mean"].to_numpy(float)
     err = rows["objective_std"].fillna(0.0).to_numpy(float)
     feasible = np.isfinite(y)
-    best = int(np.nanargmin(np.where(feasible, y, np.inf))) if feasible.any() else None
+    stopped = _stopped_at_a_rung(rows)
+    eligible = feasible & ~stopped  # with rungs: the best is a trial that trained fully
+    best = int(np.nanargmin(np.where(eligible, y, np.inf))) if eligible.any() else None
     low, high = _ylim(y[feasible], err[feasible])
     return {
         "name": name, "role": info["role"], "objective": context["objective"],
@@ -49,11 +51,20 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
         "x": x, "y": y, "err": err, "feasible": feasible, "best": best,
         "log_x": info["scaling"] == "log" and numeric, "ticks": ticks,
         "range": (info["low"], info["high"]) if info["kind"] in ("continuous", "integer") else None,
-        "ylim": (low, high), "clipped": feasible & (y > high),
+        "ylim": (low, high), "clipped": feasible & (y > high), "stopped": stopped,
         # drawn by an adaptive round (search.then): not a uniform sample of the range
         "adaptive": (rows["phase"] == "adaptive").to_numpy() if "phase" in rows.columns
         else np.zeros(len(rows), bool),
     }
+
+
+def _stopped_at_a_rung(rows: pd.DataFrame) -> np.ndarray:
+    """With rungs (search.fidelity): the trials that stopped before the full budget; their value
+    is the one at their last rung, so it is drawn apart."""
+    if "rung_epochs" not in rows.columns or rows["rung_epochs"].isna().all():
+        return np.zeros(len(rows), bool)
+    rung = rows["rung_epochs"].to_numpy(float)
+    return rung < np.nanmax(rung)
 
 
 def _spread(x: np.ndarray, groups: list[str], width: float = 0.4) -> np.ndarray:
@@ -180,6 +191,10 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
         if adaptive.any():
             ax.plot(x[adaptive], y[adaptive], "o", mfc="none", mec="black", ms=9, mew=1.0,
                     label="adaptive round (not uniform)")
+        stopped = shown & info.get("stopped", np.zeros(len(x), bool))
+        if stopped.any():
+            ax.plot(x[stopped], y[stopped], "D", mfc="none", mec="0.3", ms=10, mew=1.0,
+                    label="stopped at a rung (its last rung's value)")
         top = high - 0.03 * (high - low)
         if info["clipped"].any():
             ax.plot(x[info["clipped"]], np.full(info["clipped"].sum(), top), "^", color="0.4",

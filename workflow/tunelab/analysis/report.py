@@ -159,7 +159,8 @@ def _demote(markdown: str, levels: int = 1) -> str:
 
 
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
-                    plots: dict, context: dict, baselines: pd.DataFrame | None = None) -> str:
+                    plots: dict, context: dict, baselines: pd.DataFrame | None = None,
+                    rungs_md: str = "") -> str:
     study = context["study"]
     search = context["search"]
     n_trials = len(overall(trials))
@@ -205,6 +206,13 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
                   "is missing, not zero, and no gap in this table can be called seed noise.", ""]
     if n_trials > LEADERBOARD_ROWS:
         lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
+
+    if rungs_md:  # successive halving (search.fidelity): rungs.md, and the curves through the rungs
+        lines += [rungs_md.strip(), "",
+                  "A trial stopped at a rung is on the leaderboard with its value at that rung, drawn "
+                  "as an open circle in the axis plots; it is never the candidate.", ""]
+        if plots.get("curves_rungs"):
+            lines += [f"![validation curves through the rungs]({plots['curves_rungs']})", ""]
 
     lines += ["## Variance", ""] + variance_lines(variance) + [""]
 
@@ -309,9 +317,17 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
     decision = json.loads(Path(inputs["decision_json"]).read_text())
     baselines = read_baselines(inputs.get("baselines"))
     text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
-                           decision, Path(inputs["decision"]).read_text(), plots, context, baselines)
+                           decision, Path(inputs["decision"]).read_text(), plots, context, baselines,
+                           _read_optional(inputs.get("rungs")))
     summary = summary_numbers(trials, runs, variance, checklist, decision, context)
     write_text(out_md, text)
     write_text(out_json, json.dumps(summary, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
     return summary
+
+
+def _read_optional(path) -> str:
+    """The text of an optional input (a rule's input that may be an empty list)."""
+    if not path or (not isinstance(path, str) and not len(path)):
+        return ""
+    return Path(path if isinstance(path, str) else path[0]).read_text()

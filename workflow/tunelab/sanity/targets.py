@@ -67,10 +67,3 @@ def fidelity_spec_json(sp: StudyPlan, fp: FidelityPlan, setting: str, period: st
     """The train_fidelity job's spec (see tunelab.sanity.fidelity.setting_spec), as the train job reads it."""
     spec = setting_spec(sp, fp, setting, period, trial, block)
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
-
-
-def run_curves(sp: StudyPlan) -> list[str]:
-    """curves.csv of every training job of the study's plan."""
-    from tunelab.workflow import metrics_files
-
-    return [p[: -len("metrics.json")] + "curves.csv" for p in metrics_files(sp)]
