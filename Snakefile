@@ -30,3 +30,5 @@ localrules:
     plan,
     collect,
     summarise,
+    promote,
+    rungs_table,

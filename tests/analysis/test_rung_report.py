@@ -31,6 +31,11 @@ def test_a_trial_stopped_at_a_rung_is_never_the_candidate():
     _, trials = rung_tables()
     ctx = context(space={"learning_rate": LR}, mode="joint", full_epochs=9)
     assert select_candidates(trials, ctx)["candidate"]["trial"] == tid(1)
+    # a trial trained outside the rungs (an adaptive round's: no rung_epochs) may be the candidate
+    runs, _ = rung_tables()
+    runs.loc[runs["trial"] == tid(1), "rung_epochs"] = np.nan
+    runs.loc[runs["trial"] == tid(1), "valid_mse"] -= 0.05
+    assert select_candidates(summarise(runs, "valid_mse"), ctx)["candidate"]["trial"] == tid(1)
     # without rungs in the context the table's best is the candidate, as before
     assert select_candidates(trials, context(space={"learning_rate": LR}, mode="joint"))[
         "candidate"]["trial"] == tid(0)

@@ -6,8 +6,8 @@ from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files,
 from tunelab.workflow import confirm_files, curves_files
 from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
 from tunelab.workflow import group_spec_json, train_input
-from tunelab.workflow import final_rung_files, rung_files, rung_spec_json
-from tunelab.search.rungs import plan_summary, promote_context, promotion_path, rung_dir
+from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
+from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
@@ -190,7 +190,7 @@ def get_round_history(wildcards):
     label = adaptive_groups(sp.study)[wildcards.group][0]
     explored = [t.id for t in sp.plan.trials if t.group == label]
     earlier = int(wildcards.round) - 1
-    return {"metrics": trial_files(sp, explored) + round_files(sp, wildcards.group, earlier, "metrics.json"),
+    return {"metrics": exploration_files(sp, explored) + round_files(sp, wildcards.group, earlier, "metrics.json"),
             "rounds": round_files(sp, wildcards.group, earlier)}
 
 
@@ -228,8 +228,7 @@ def rung_trials(study, bracket, rung):
     if rung == 0:
         return list(STUDIES[study].rungs.brackets[bracket].trials)
     done = checkpoints.promote.get(study=study, bracket=bracket, rung=rung - 1)
-    with open(done.output[0]) as fh:
-        return json.load(fh)["promoted"]
+    return read_promotion(done.output[0])["promoted"]
 
 
 def get_rung_inputs(name):
@@ -256,11 +255,16 @@ def final_rungs_of(study):
     """{trial: epochs of the last rung it trained in}, once every promotion has run."""
     from tunelab.search.rungs import final_rungs
 
-    promotions = []
-    for b, r in STUDIES[study].rungs.promotions():
-        with open(checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]) as fh:
-            promotions.append(json.load(fh))
-    return final_rungs(promotions)
+    return final_rungs([read_promotion(checkpoints.promote.get(study=study, bracket=b, rung=r).output[0])
+                        for b, r in STUDIES[study].rungs.promotions()])
+
+
+def exploration_files(sp, trials, name="metrics.json"):
+    """`name` of the exploration `trials`' runs: with rungs, at the last rung each reached (so an
+    adaptive round learns from every exploration trial, a stopped one at its last rung's value)."""
+    if sp.rungs is None:
+        return trial_files(sp, trials, name)
+    return final_rung_files(sp, final_rungs_of(sp.study.name), name, trials)
 
 
 def rung_aware_files(name):

@@ -269,12 +269,15 @@ def rung_files(sp: StudyPlan, epochs: int, trials: list[str], name: str = "metri
             for p in sp.plan.periods for t in trials for b in blocks]
 
 
-def final_rung_files(sp: StudyPlan, last: dict[str, int], name: str = "metrics.json") -> list[str]:
-    """`name` of every block of every trial at the last rung it trained in (`last`: trial -> epochs),
-    in plan order: what runs.csv and the curves collect when the study has rungs."""
+def final_rung_files(sp: StudyPlan, last: dict[str, int], name: str = "metrics.json",
+                     trials: list[str] | None = None) -> list[str]:
+    """`name` of every block of the exploration's trials (or of `trials`) at the last rung each
+    trained in (`last`: trial -> epochs), in plan order: what runs.csv, the curves and the adaptive
+    rounds read when the study has rungs."""
     blocks = [block_name(b) for b in sp.plan.seed_blocks]
-    return [f"{rung_dir(sp.study.name, last[t.id], p.id, t.id, b)}/{name}"
-            for p in sp.plan.periods for t in sp.plan.trials for b in blocks]
+    ids = [t.id for t in sp.plan.trials] if trials is None else trials
+    return [f"{rung_dir(sp.study.name, last[t], p.id, t, b)}/{name}"
+            for p in sp.plan.periods for t in ids for b in blocks]
 
 
 def train_resources(study: Study, attempt: int = 1) -> dict:

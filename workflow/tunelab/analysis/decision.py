@@ -44,8 +44,8 @@ def select_candidates(trials: pd.DataFrame, context: dict) -> dict:
     """The candidate (best trial of the search), the best of each group, and what to confirm."""
     board = ranked(trials).dropna(subset=["objective_mean"])
     full = context.get("full_epochs")  # with rungs: a trial stopped at a low rung is never chosen
-    if full and "rung_epochs" in board.columns:
-        board = board[board["rung_epochs"] >= full]
+    if full and "rung_epochs" in board.columns:  # empty: trained outside the rungs (a round's)
+        board = board[~(board["rung_epochs"] < full)]
     baseline = context["baseline"]
     candidate = None
     if len(board):
