@@ -3,7 +3,7 @@ import json
 import sys
 
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
-from tunelab.workflow import confirm_files, curves_files
+from tunelab.workflow import confirm_files
 from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
 from tunelab.workflow import group_spec_json, train_input
 from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files

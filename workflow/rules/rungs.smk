@@ -13,7 +13,7 @@ wildcard_constraints:
 
 rule train_rung:
     input:
-        data=get_prepared,
+        data=TRAIN_DATA,
         state=get_resume,
     output:
         metrics="results/{study}/rungs/e{epochs}/{period}/{trial}/{block}/metrics.json",
@@ -26,12 +26,12 @@ rule train_rung:
         resume=lambda w, input: f"--resume '{input.state}'" if input.state else "",
     log:
         "logs/{study}/rungs/e{epochs}/{period}/{trial}/{block}.log",
-    threads: get_train_threads
-    resources:
-        mem_mb=get_train_resource("mem_mb"),
-        runtime=get_train_resource("runtime"),
-        gpu=get_train_resource("gpu"),
-        slurm_extra=get_train_resource("slurm_extra"),
+    threads: train_setting("cpus_per_task")
+    resources:  # as the train rule's: a rung job trains one trial (trials_per_job does not apply)
+        mem_mb=train_setting("mem_mb"),
+        runtime=train_setting("runtime"),
+        gpu=train_setting("gpu"),
+        slurm_extra=train_setting("slurm_extra"),
     group:
         "train"
     conda:
