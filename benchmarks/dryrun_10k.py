@@ -27,6 +27,7 @@ def study(trials: int, periods: int, seeds: int, per_job: int) -> dict:
     base["search"] = {"algorithm": "quasi_random", "budget": trials, "seed": 0}
     base["seeds"] = seeds
     base["seeds_per_job"] = per_job
+    base["max_runs"] = 1_000_000  # opt in to a study this size (the default refuses 20,000+ runs)
     return base
 
 

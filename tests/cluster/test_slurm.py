@@ -1,9 +1,10 @@
 """The tiny study on a real single-node SLURM cluster, through `--workflow-profile profiles/slurm`.
 
-What it must show (issue 5): the SLURM run gives the same runs.csv (train_time aside) and
-trials.csv as a local run of the same study, its training jobs go to SLURM as one grouped
-submission, and a training submission cancelled mid-study (`scancel`) is resubmitted (retries) so
-that the study still finishes with every run present and no output corrupt.
+What it must show (issues 5 and 13): the SLURM run gives the same runs.csv (train_time aside) and
+trials.csv as a local run of the same study, its training jobs go to SLURM as one job-array
+submission whose tasks run side by side (their start and end times overlap), and a training job
+cancelled mid-study (`scancel`) is resubmitted (retries) so that the study still finishes with
+every run present and no output corrupt.
 
 The cluster comes from `.ci/slurm-up` (root and Debian/Ubuntu: it installs slurm-wlm and munge if
 needed). Where it cannot start, the module is skipped and says why; set TUNELAB_REQUIRE_SLURM=1
@@ -12,7 +13,7 @@ are killed by process group on timeout, and every SLURM job submitted from a tes
 directory is cancelled afterwards.
 
 Timing: the plugin notices a finished job 1, 12, 33, 64... s after its last reset (+10 s per
-idle poll), so each sequential submission costs ~12-33 s: prepare_dataset, then one `train` group
+idle poll), so each sequential submission costs ~12-33 s: prepare_dataset, then one `train` array
 (plan, collect and summarise are local rules). About 50 s per run here; a scancel adds one round.
 """
 
@@ -38,6 +39,8 @@ TARGETS = ("results/tiny/runs.csv", "results/tiny/trials.csv")
 RUN_TIMEOUT = 240  # seconds for one SLURM run of the tiny study (~50 s expected)
 OUTPUTS = ("metrics.json", "curves.csv", "test.json", "models.pt")
 SUBMITTED = re.compile(r"submitted with SLURM jobid (\d+) \(log: \S*/slurm_logs/([^/\s]+)/")
+ARRAY = re.compile(r"Submitted array job with Snakemake IDs ([0-9,]+) and SLURM job ID (\d+)")
+STAMP = re.compile(r"^\[(\w{3} \w{3} +\d+ \d\d:\d\d:\d\d \d{4})\]$", re.M)
 
 
 def _slurm_answers() -> bool:
@@ -166,17 +169,46 @@ def assert_same_results(slurm_dir: Path, local_dir: Path) -> None:
                                   pd.read_csv(local_dir / "results/tiny/trials.csv"))
 
 
+def arrays(output: str) -> list[tuple[list[str], str]]:
+    """(Snakemake job ids, SLURM job id) of every job-array submission."""
+    return [(ids.split(","), jobid) for ids, jobid in ARRAY.findall(output)]
+
+
+def task_spans(workdir: Path, array_id: str) -> list[tuple[float, float]]:
+    """(start, end) of every task of a job array: the first and last timestamps Snakemake wrote
+    in the task's SLURM log (the job's start, and its 'Finished' line)."""
+    spans = []
+    for log in sorted((workdir / ".snakemake" / "slurm_logs").glob(f"rule_*/{array_id}_*.log")):
+        stamps = [time.mktime(time.strptime(s, "%a %b %d %H:%M:%S %Y"))
+                  for s in STAMP.findall(log.read_text())]
+        spans.append((stamps[0], stamps[-1]))
+    return spans
+
+
 def test_slurm_run_matches_local_run(slurm_workdir, local):
     output = SlurmRun(slurm_workdir).wait()
-    submitted = submissions(output)
-    train_groups = [s for s in submitted if s[1].startswith("group_train")]
-    # All 4 training jobs go in ONE submission (group-components train: 8); prepare_dataset is a
-    # cluster job of its own; plan, collect and summarise run locally.
-    assert len(train_groups) == 1, submitted
-    assert {s[1] for s in submitted} == {"rule_prepare_dataset", train_groups[0][1]}, submitted
+    # All 4 training jobs go in ONE array submission (slurm-array-jobs: train); prepare_dataset is
+    # a cluster job of its own; plan, collect and summarise run locally.
+    assert [len(ids) for ids, _ in arrays(output)] == [4], output[-4000:]
+    assert {s[1] for s in submissions(output)} == {"rule_prepare_dataset"}, submissions(output)
     assert "localrule collect" in output and "localrule summarise" in output
     assert len(runs_without_time(slurm_workdir)) == 8  # 2 periods x 2 trials x 2 seeds
     assert_same_results(slurm_workdir, local)
+
+    # The array's tasks run side by side on the node's CPUs (one CPU each): at least two
+    # overlap in time wherever the node has two CPUs.
+    if _node_cpus() < 2:
+        pytest.skip("the SLURM node has one CPU: its tasks cannot overlap")
+    spans = task_spans(slurm_workdir, arrays(output)[0][1])
+    assert len(spans) == 4, spans
+    overlapping = [(a, b) for i, a in enumerate(spans) for b in spans[i + 1:]
+                   if a[0] < b[1] and b[0] < a[1]]
+    assert overlapping, spans
+
+
+def _node_cpus() -> int:
+    out = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True, timeout=20)
+    return max((int(c) for c in out.stdout.split() if c.isdigit()), default=1)
 
 
 def block_dirs(workdir: Path) -> list[Path]:
@@ -195,9 +227,10 @@ def test_cancelled_training_submission_is_retried(slurm_workdir, local):
     assert run.proc.returncode == 0, output[-4000:]
     states = {j["id"]: j["state"] for j in our_jobs(slurm_workdir)}
     assert states[cancelled] == "CANCELLED", states
-    assert "Error in group train" in output and "Trying to restart job" in output, output[-4000:]
-    train_groups = [s[0] for s in submissions(output) if s[1].startswith("group_train")]
-    assert len(train_groups) == 2 and train_groups[0] == cancelled, submissions(output)  # + retry
+    assert "Error in rule train" in output and "Trying to restart job" in output, output[-4000:]
+    assert cancelled.split("_")[0] in [jobid for _, jobid in arrays(output)], output[-4000:]
+    retried = [s for s in submissions(output) if s[1] == "rule_train"]  # the retry, on its own
+    assert len(retried) >= 1, submissions(output)
 
     # Every run is present and every output of every block is whole.
     assert len(block_dirs(slurm_workdir)) == 4
@@ -215,8 +248,8 @@ def test_cancelled_training_submission_is_retried(slurm_workdir, local):
 
 
 def cancel_training_midway(workdir: Path, run: SlurmRun, timeout: float = 150) -> str:
-    """Wait until the training submission runs and one of its jobs has finished (so it has done
-    part of its work), then scancel it; return its SLURM job id."""
+    """Wait until a training task of the array runs and one training job has finished (so the
+    study has done part of its work), then scancel that task; return its id (<array>_<task>)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if run.proc.poll() is not None:

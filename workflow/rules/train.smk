@@ -1,6 +1,8 @@
 # One job = one trial on one period for a block of seeds. A shell job (not `script:`) keeps the
 # per-job overhead to Python + torch start-up; the whole job description travels in `params.spec`,
-# so a changed configuration re-runs exactly the jobs it touches.
+# so a changed configuration re-runs exactly the jobs it touches. On SLURM (profiles/slurm) the
+# training jobs go as job arrays whose tasks run side by side; no `group:` here, as the plugin runs
+# a group's jobs one after another and cannot put grouped jobs in an array.
 
 
 rule train:
@@ -23,8 +25,6 @@ rule train:
         runtime=train_setting("runtime"),
         gpu=train_setting("gpu"),
         slurm_extra=train_setting("slurm_extra"),
-    group:  # bundled into one cluster submission per --group-components train=N (profiles/slurm)
-        "train"
     conda:
         "../envs/tunelab.yaml"
     shell:
