@@ -103,6 +103,7 @@ def old_tree(rev: str, root: Path) -> Path:
     """The package as it was at `rev`, extracted next to the scratch data."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "workflow/tunelab"],
                              capture_output=True, check=True).stdout
+    root.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
     return root
 
