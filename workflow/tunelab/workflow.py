@@ -6,13 +6,14 @@ costs reading the study file and the dataset's time columns.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
-from tunelab.sanity.fast import fast_mode, fast_requested
+from tunelab.sanity.fast import cap_epochs, fast_mode, fast_requested
 from tunelab.search.plan import Plan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir
@@ -200,6 +201,8 @@ def trial_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") ->
 
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     found = None if trial in sp.plan.trial_by_id else find_trial(sp.study.name, trial)
+    if found and sp.study.config.get("fast"):  # an adaptive trial in fast mode: epochs capped too
+        found = dataclasses.replace(found, values=cap_epochs(found.values, sp.study.config.get("fast_epochs", 5)))
     spec = job_spec(sp.study, sp.plan, period, trial, block, found)
     group = sp.plan.job_group(trial, block)
     if group:  # trained by its job group's job (trials_per_job): this job only links its files
