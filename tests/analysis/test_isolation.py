@@ -58,3 +58,11 @@ def test_drawing_writes_a_png(tmp_path, search_tables, ctx):
     search_tables[1].to_csv(path, index=False)
     isolation_file(str(path), ctx, "hidden_size", str(tmp_path / "iso.png"))
     assert (tmp_path / "iso.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_with_one_seed_the_isolation_sentence_gives_no_noise_verdict():
+    trials = [trial(1, 0.50, group="hidden_size=16", hidden_size=16),
+              trial(2, 0.40, group="hidden_size=64", hidden_size=64)]
+    text = describe_isolation(_get_isolation_info(tables(trials, seeds=(0,))[1], "hidden_size",
+                                                  context()))
+    assert "unmeasured" in text and "larger than the retrain spread" not in text

@@ -60,6 +60,7 @@ def _get_isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
             entry.update(
                 best=best["trial"], mean=float(best["objective_mean"]),
                 std=float(best["objective_std"]) if pd.notna(best["objective_std"]) else 0.0,
+                std_measured=bool(pd.notna(best["objective_std"])),  # one seed: no spread
                 per_period={p: (float(cells.at[(best["trial"], p), "objective_mean"]),
                                 float(np.nan_to_num(cells.at[(best["trial"], p), "objective_std"])))
                             for p in periods if (best["trial"], p) in cells.index},
@@ -92,6 +93,8 @@ def describe_isolation(info: dict) -> str:
         gap = second["mean"] - first["mean"]
         noise = math.sqrt(first["std"] ** 2 + second["std"] ** 2)
         verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread"
+        if not (first.get("std_measured", True) and second.get("std_measured", True)):
+            verdict = "against a retrain spread that is unmeasured (one seed): no verdict"
         text += (f"; next {second['label']}: {fmt(second['mean'])} ± {fmt(second['std'])}, a gap of "
                  f"{fmt(gap)}, {verdict} (search seeds; the decision confirms it on fresh seeds)")
     return text + "."
