@@ -107,6 +107,19 @@ def test_a_seed_does_not_depend_on_its_neighbours(data):
     assert_same_run(group[0][0], sequential(data, "mlp", other, [2])[0])
 
 
+def test_dropout_drawn_call_by_call_as_on_a_gpu_gives_the_same_runs(data, monkeypatch):
+    """The GPU path draws each member's masks one call per layer and step (its generator's numbers
+    depend on the split); on the CPU that must give the same runs as the chunked draws."""
+    from tunelab.train import batched
+
+    vals = values(num_layers=3, dropout=0.3)
+    chunked = train_block(data, "mlp", [vals], [0, 1], 6, CPU, batched=True)[0]
+    monkeypatch.setattr(batched, "draw_per_call", lambda device: True)
+    per_call = train_block(data, "mlp", [vals], [0, 1], 6, CPU, batched=True)[0]
+    for a, b in zip(per_call, chunked, strict=True):
+        assert_same_run(a, b)
+
+
 def test_rerun_gives_bit_identical_metrics(data):
     vals = values()
     a = train_block(data, "mlp", [vals], [0, 1, 2], 6, CPU, batched=True)[0]

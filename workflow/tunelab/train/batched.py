@@ -126,6 +126,13 @@ class StackedNet:
         return [p for name, p in zip(self.names, self.params, strict=True) if not name.endswith("bias")]
 
 
+def draw_per_call(device: torch.device) -> bool:
+    """Whether members' dropout numbers are drawn one call per layer and step, as a model alone
+    draws them: needed where the generator's numbers depend on how draws are split (a GPU's);
+    the CPU's do not (tests/test_batched.py checks both ways on the CPU)."""
+    return device.type != "cpu"
+
+
 class Dropout:
     """Each member's dropout masks (`models.dropout_mask`) from its own generator: on the CPU one
     that continues the global RNG stream where the member's initialisation left it, on a GPU the
@@ -158,7 +165,7 @@ class Dropout:
         for m, (p, gen) in enumerate(zip(self.rates, self.generators, strict=True)):
             if not 0 < p < 1:
                 draws[m].fill_(1.0)  # kept (rate 0) or dropped (rate 1) without a draw
-            elif self.device.type == "cpu":
+            elif not draw_per_call(self.device):
                 draws[m].uniform_(generator=gen)
             else:
                 for step in range(steps):
