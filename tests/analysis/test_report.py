@@ -97,7 +97,10 @@ def test_the_leaderboard_shows_the_simple_baselines_and_who_loses_to_them(tmp_pa
 
     confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
                           trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
-    out, _ = build(tmp_path, search_tables, ctx, confirm, baselines_frame(BASELINES))
+    out, summary = build(tmp_path, search_tables, ctx, confirm, baselines_frame(BASELINES))
+    assert summary["best_simple_baseline"] == "linear"
+    assert summary["trials_worse_than_simple_baseline"] == 3
+    assert abs(summary["best_skill"] - ((1 - 0.45 / 0.55) + (1 - 0.45 / 0.50)) / 2) < 1e-9
     board = (out / "report.md").read_text().split("## Leaderboard")[1].split("## Variance")[0]
     for name in ("persistence", "training mean", "linear"):
         assert f"| simple | {name} |" in board

@@ -99,7 +99,7 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
     return lines
 
 
-def summary_numbers(trials, runs, variance, checklist, decision, context) -> dict:
+def summary_numbers(trials, runs, variance, checklist, decision, context, baselines=None) -> dict:
     board = ranked(trials).dropna(subset=["objective_mean"])
     best = board.iloc[0] if len(board) else None
     periods = decision.get("periods") or []
@@ -146,7 +146,21 @@ def summary_numbers(trials, runs, variance, checklist, decision, context) -> dic
         "baseline_test": test_mean("baseline_test"), "candidate_test": test_mean("candidate_test"),
         "checklist_warnings": verdicts.count("warning"), "checklist_notes": verdicts.count("note"),
         "question_winner": question.get("winner"), "question_clear": question.get("clear"),
+        **simple_numbers(trials, baselines, context, None if best is None else best["trial"]),
     })
+
+
+def simple_numbers(trials, baselines, context: dict, best: str | None) -> dict:
+    """The simple baselines in summary.json: the best one's objective, the best trial's skill, and
+    how many trials lose to it (None without baselines.csv)."""
+    objective = context["objective"]
+    simple = best_simple(baselines, objective)
+    skill = skill_scores(trials, baselines, objective)["skill"] if simple else None
+    return {"best_simple_baseline": simple[0] if simple else None,
+            "best_simple_baseline_objective": simple[1] if simple else None,
+            "best_skill": float(skill[best]) if simple and best in skill.index else None,
+            "trials_worse_than_simple_baseline":
+                len(losers(trials, baselines, objective)) if simple else None}
 
 
 def _demote(markdown: str, levels: int = 1) -> str:
@@ -319,7 +333,7 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
     text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
                            decision, Path(inputs["decision"]).read_text(), plots, context, baselines,
                            _read_optional(inputs.get("rungs")))
-    summary = summary_numbers(trials, runs, variance, checklist, decision, context)
+    summary = summary_numbers(trials, runs, variance, checklist, decision, context, baselines)
     write_text(out_md, text)
     write_text(out_json, json.dumps(summary, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
