@@ -38,12 +38,17 @@ def test_builtin_values_mirror_the_trainer():
 
 
 def test_a_given_baseline_overrides_fixed_values_and_is_spelled_like_the_search():
-    s = study(baseline={"hidden_size": 16.0, "epochs": 5, "learning_rate": 0.003})
+    s = study(baseline={"hidden_size": 16, "epochs": 5, "learning_rate": 0.003})
     values, source = baseline_values(s)
     assert values["hidden_size"] == 16 and isinstance(values["hidden_size"], int)
     assert values["epochs"] == 5 and source == "the study's baseline"
     plan = make_plan(s, *SPAN, "2026-11")
     assert plan.baseline_trial.group == "hidden_size=16"
+
+
+def test_a_baseline_integer_written_as_a_float_is_refused_with_its_key():
+    with pytest.raises(ValueError, match=r"baseline.hidden_size: 16.0 is written as a float; write 16"):
+        study(baseline={"hidden_size": 16.0})
 
 
 @pytest.mark.parametrize(("baseline", "message"), [
