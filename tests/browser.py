@@ -86,8 +86,10 @@ def find_browser() -> str | None:
 def browser_or_skip() -> str:
     path = find_browser()
     if path is None:
-        reason = ("no headless browser: none of " + ", ".join(NAMES) + " is on PATH "
-                  "(Debian: apt-get install chromium; .ci/run installs it)")
+        named = os.environ.get("TUNELAB_CHROMIUM")
+        reason = ("no headless browser: " + (f"TUNELAB_CHROMIUM={named} is not a program" if named else
+                  "none of " + ", ".join(NAMES) + " is on PATH")
+                  + " (Debian: apt-get install chromium; .ci/run installs it)")
         if os.environ.get("TUNELAB_REQUIRE_BROWSER") == "1":
             pytest.fail(f"a browser is required (TUNELAB_REQUIRE_BROWSER=1): {reason}")
         pytest.skip(reason)

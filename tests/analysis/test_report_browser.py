@@ -30,13 +30,14 @@ OPEN_REPORT = 'document.querySelector("a.tunelab-open").click();'
 
 @pytest.fixture(scope="module")
 def browser() -> str:
-    return browser_or_skip()  # first, so that no study runs where no browser can look at it
+    return browser_or_skip()
 
 
 @pytest.fixture(scope="module")
-def built(browser, study_run, tmp_path_factory):
-    """(workdir, Snakemake's report page, a folder for the browser's files)."""
-    workdir, _ = study_run
+def built(browser, request, tmp_path_factory):
+    """(workdir, Snakemake's report page, a folder for the browser's files). The study is asked
+    for only once a browser is found (a session fixture named as an argument would run first)."""
+    workdir, _ = request.getfixturevalue("study_run")
     page = workdir / "snakemake-report.html"
     snakemake(workdir, "--report", str(page), *TARGETS)
     return workdir, page, tmp_path_factory.mktemp("browser")
