@@ -1,4 +1,4 @@
-"""Benchmark (c): successive-halving rungs against training every trial fully, and the
+"""Benchmark (d): successive-halving rungs against training every trial fully, and the
 learning-curve predictor's accuracy, on the embedded Beijing PM2.5 data.
 
     python benchmarks/rungs.py                    # params/rungs.yaml, reduced to fit a 2-core box
