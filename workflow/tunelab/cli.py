@@ -104,7 +104,17 @@ def _planned_blocks(name: str, study_dir: Path) -> tuple[list[Path], int] | None
         return None
     root = study_dir.parent.parent  # metrics_files are relative to the working directory
     runs = len(sp.plan.periods) * len(sp.plan.trials) * len(sp.study.seeds)
+    if sp.rungs is not None:  # with rungs: each run at the furthest rung it has reached so far
+        return [_furthest_rung(root, sp, *job) for job in sp.plan.jobs()], runs
     return [root / p for p in metrics_files(sp)], runs
+
+
+def _furthest_rung(root: Path, sp, period: str, trial: str, block: str) -> Path:
+    from tunelab.search.rungs import rung_dir
+
+    paths = [root / rung_dir(sp.study.name, e, period, trial, block) / "metrics.json"
+             for e in sp.rungs.bracket_of(trial).epochs]
+    return next((p for p in reversed(paths) if p.exists()), paths[0])
 
 
 def cmd_validate(args) -> int:
