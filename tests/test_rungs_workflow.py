@@ -72,6 +72,13 @@ def test_rung_0_trains_every_trial_and_the_best_half_continues(finished):
     assert sorted(curve["epoch"].unique()) == [1, 2, 3, 4] and len(curve) == 2 * 4
 
 
+def test_status_counts_each_run_at_its_furthest_rung(finished):
+    workdir, _ = finished
+    out = subprocess.run([sys.executable, "-m", "tunelab.cli", "status", "tiny"], cwd=workdir,
+                         capture_output=True, text=True, check=True).stdout
+    assert "8 of 8 runs finished" in out
+
+
 def test_rerun_of_a_finished_rung_study_runs_nothing(finished):
     workdir, _ = finished
     out = snakemake(workdir, *TARGETS, "-n")

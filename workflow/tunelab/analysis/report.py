@@ -224,7 +224,7 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     if rungs_md:  # successive halving (search.fidelity): rungs.md, and the curves through the rungs
         lines += [rungs_md.strip(), "",
                   "A trial stopped at a rung is on the leaderboard with its value at that rung, drawn "
-                  "as an open circle in the axis plots; it is never the candidate.", ""]
+                  "as an open diamond in the axis plots; it is never the candidate.", ""]
         if plots.get("curves_rungs"):
             lines += [f"![validation curves through the rungs]({plots['curves_rungs']})", ""]
 

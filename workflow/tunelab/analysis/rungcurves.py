@@ -8,6 +8,8 @@ import pandas as pd
 
 from tunelab.analysis.curves import _robust_limits
 
+OUTSIDE = 0  # `reached` of a trial trained outside the rungs (an adaptive round's, at the full budget)
+
 
 def _get_rung_curves_info(curves: pd.DataFrame, rungs: pd.DataFrame, objective: str) -> dict:
     """The data of curves.rungs.png, from curves.parquet and rungs.csv."""
@@ -15,7 +17,7 @@ def _get_rung_curves_info(curves: pd.DataFrame, rungs: pd.DataFrame, objective: 
     reached = rungs.groupby("trial")["epochs"].max()
     by_period = curves.groupby(["trial", "period", "epoch"])[column].mean().reset_index()
     mean = by_period.groupby(["trial", "epoch"])[column].mean().reset_index()
-    lines = [{"trial": t, "reached": int(reached.get(t, g["epoch"].max())),
+    lines = [{"trial": t, "reached": int(reached.get(t, OUTSIDE)),  # not in rungs.csv: a round's
               "epoch": g["epoch"].to_numpy(), "valid": g[column].to_numpy(float)}
              for t, g in mean.groupby("trial", sort=True)]
     return {"lines": lines, "rungs": sorted(int(e) for e in rungs["epochs"].unique()),
@@ -33,10 +35,11 @@ def plot_rung_curves(info: dict, path) -> None:
         seen = set()
         for line in sorted(info["lines"], key=lambda entry: entry["reached"]):
             e = line["reached"]
-            label = None if e in seen else f"reached {e} epochs"
+            name = "adaptive round (full budget)" if e == OUTSIDE else f"reached {e} epochs"
+            label = None if e in seen else name
             seen.add(e)
-            ax.plot(line["epoch"], line["valid"], color=cmap.get(e, "black"), lw=1.0 + 0.5 * rungs.index(e)
-                    if e in rungs else 1.0, alpha=0.8, label=label)
+            ax.plot(line["epoch"], line["valid"], color=cmap.get(e, "black"), ls=":" if e == OUTSIDE else "-",
+                    lw=1.0 + 0.5 * rungs.index(e) if e in rungs else 1.2, alpha=0.8, label=label)
         for e in rungs[:-1]:
             ax.axvline(e, color="0.3", ls="--", lw=0.8)
         low, high, log = info["ylim"]

@@ -322,8 +322,9 @@ def rungs_summary(promotions: list[dict], summary: dict) -> dict:
 def rungs_markdown(s: dict) -> str:
     """The rungs section of the report."""
     lines = [f"## Rungs (successive halving, eta {s['eta']})", "",
-             f"{s['trials']} trials; rungs of {', '.join(str(b['epochs']) for b in s['brackets'])} "
-             f"epochs. Epoch budget spent: {s['budget_epochs']} of {s['full_budget_epochs']} "
+             f"{s['trials']} trials; rungs of "
+             f"{'; '.join(' -> '.join(map(str, b['epochs'])) for b in s['brackets'])} epochs. "
+             f"Epoch budget spent: {s['budget_epochs']} of {s['full_budget_epochs']} "
              f"({s['budget_share']:.0%}) that training every trial fully would take; epochs "
              f"actually trained (early stopping included): {s['epochs_trained']}.", "",
              "| bracket | rung | epochs | trials | promoted | stopped by rank | infeasible | hopeless |",
@@ -334,9 +335,10 @@ def rungs_markdown(s: dict) -> str:
                      f"| {' '.join(st['stopped']) or '-'} | {' '.join(st['infeasible']) or '-'} "
                      f"| {' '.join(st['hopeless']) or '-'} |")
     p = s["predictor"]
-    lines += ["", f"Learning-curve predictor (from the first {p['from_epochs']} epochs), on the "
-              f"{p['pairs']} trials that reached the full budget (only those have an outcome, so "
-              f"this flatters it): Spearman {p['spearman']:.2f}; the stop_hopeless rule would have "
+    lines += ["", f"Learning-curve predictor (from the first {p['from_epochs']} epochs; it needs 3), "
+              f"on the {p['pairs']} trial(s) with a prediction and an outcome (only trials that "
+              f"reached the full budget have one, so this flatters it): Spearman "
+              f"{p['spearman']:.2f}; the stop_hopeless rule would have "
               f"stopped {p['stopped']} of them, {p['false_stops']} in the best third "
               f"(false-stop rate {p['false_stop_rate']:.0%}). stop_hopeless is "
               f"{'on' if s['stop_hopeless'] else 'off'}.", ""]
