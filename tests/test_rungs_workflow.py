@@ -14,7 +14,7 @@ from conftest import SNAKEFILE, snakemake, synthetic_frame, tiny_study, write_st
 
 pytestmark = pytest.mark.e2e
 
-TARGETS = [f"results/tiny/{name}.csv" for name in ("runs", "trials", "rungs")]
+TARGETS = [f"results/tiny/{name}.csv" for name in ("periods", "runs", "trials", "rungs")]
 
 
 def rung_study(**fidelity):
