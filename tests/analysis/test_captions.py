@@ -17,13 +17,16 @@ from conftest import REPO
 from matplotlib.colors import to_rgb
 from tunelab.analysis import plotting
 from tunelab.analysis.axis import _get_axis_info, plot_axis
+from tunelab.analysis.convergence import _get_convergence_info, plot_convergence
 from tunelab.analysis.isolation import _get_isolation_info, plot_isolation
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
 
 CAPTIONS = REPO / "workflow" / "report"
 SHAPES = {"D": "diamond", "*": "star", "^": "triangle", "X": "X", "o": "dot"}
-SHAPE_WORDS = {"diamond": r"diamond", "star": r"star", "triangle": r"triangle", "X": r"\bX\b",
-               "dot": r"\b(dot|point)s?\b"}
+HOLLOW = {"o": "ring", "D": "hollow diamond"}  # markers drawn with no face
+HOLLOW_DIAMOND = r"hollow (?:\w+ )?diamonds?"
+SHAPE_WORDS = {"diamond": r"\bdiamonds?\b", "star": r"\bstars?\b", "triangle": r"\btriangles?\b",
+               "X": r"\bX\b", "dot": r"\b(dot|point)s?\b", "ring": r"\bring"}
 COLOUR_WORDS = {"black": r"black", "grey": r"gr[ae]y", "gold": r"gold", "red": r"\bred\b",
                 "coloured": r"colou?r"}
 
@@ -49,13 +52,17 @@ def drawn_marks(fig) -> tuple[set[str], set[str]]:
         for line in ax.get_lines():
             marker = line.get_marker()
             if marker in SHAPES and line.get_visible() and len(line.get_xdata()):
-                shapes.add(SHAPES[marker])
-                colours.add(colour_name(line.get_markerfacecolor()))
+                face = line.get_markerfacecolor()
+                hollow = isinstance(face, str) and face.lower() == "none"
+                shapes.add(HOLLOW[marker] if hollow else SHAPES[marker])
+                colours.add(colour_name(line.get_markeredgecolor() if hollow else face))
     return shapes, colours
 
 
 def named_marks(caption: str) -> tuple[set[str], set[str]]:
-    return ({s for s, rx in SHAPE_WORDS.items() if re.search(rx, caption)},
+    shapes = {"hollow diamond"} if re.search(HOLLOW_DIAMOND, caption) else set()
+    rest = re.sub(HOLLOW_DIAMOND, "", caption)
+    return (shapes | {s for s, rx in SHAPE_WORDS.items() if re.search(rx, rest)},
             {c for c, rx in COLOUR_WORDS.items() if re.search(rx, caption, flags=re.IGNORECASE)})
 
 
@@ -95,6 +102,9 @@ def test_axis_caption_names_what_the_axis_plot_draws(figures):
     trials, ctx = rich_search()
     info = _get_axis_info(trials, "learning_rate", ctx)
     assert info["clipped"].any() and not info["feasible"].all()  # the fixture draws every mark
+    shown = np.flatnonzero(info["feasible"] & ~info["clipped"])
+    info["adaptive"] = np.isin(np.arange(len(info["y"])), shown[:2])  # drawn by an adaptive round
+    info["stopped"] = np.isin(np.arange(len(info["y"])), shown[2:3])  # stopped at a rung
     plot_axis(info, "unused.png")
     assert drawn_marks(figures[0]) == named_marks(caption("axis"))
     assert "dashed" in caption("axis") and any(line.get_linestyle() == "--" for line in figures[0].axes[0].lines)
@@ -121,3 +131,13 @@ def test_periods_caption_names_what_the_periods_plot_draws(figures):
         "test_start": ["", ""], "test_end": ["", ""]})
     plot_periods(_get_periods_info(periods, trials, None, ctx), "unused.png")
     assert drawn_marks(figures[0]) == named_marks(caption("periods"))
+
+
+def test_convergence_caption_names_what_the_convergence_plot_draws(figures):
+    trials, ctx = rich_search()
+    ids = sorted(trials["trial"].unique())
+    rounds = {t: (0 if i < 5 else 1) for i, t in enumerate(ids)}  # exploration, then one round
+    trials = trials.assign(round=trials["trial"].map(rounds),
+                           phase=["adaptive" if rounds[t] else "exploration" for t in trials["trial"]])
+    plot_convergence(_get_convergence_info(trials, ctx), "unused.png")
+    assert drawn_marks(figures[0]) == named_marks(caption("convergence"))
