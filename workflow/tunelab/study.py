@@ -309,7 +309,9 @@ def _check_size(config: dict, space: dict, path: str) -> None:
         searched = [hp for hp in searched if hp.role != "scientific"]
     per_group = GridSampler(searched, points_per_range=ppr).size() if search["algorithm"] == "grid" \
         else search["budget"]
-    trials = per_group * groups * config.get("study_repeats", 1)
+    then = search.get("then") or {}
+    adaptive = then.get("rounds", 3) * then.get("batch", 4) if then else 0  # search.then's rounds
+    trials = (per_group * config.get("study_repeats", 1) + adaptive) * groups
     periods = len(config["periods"].get("ranges") or []) or config["periods"]["count"]
     runs = periods * trials * (config["seeds"] + config.get("confirm_seeds", 0))
     if runs > config["max_runs"]:
