@@ -21,6 +21,7 @@ include: "workflow/rules/sanity.smk"
 rule all:
     input:
         final_outputs(),
+        run_targets,  # every run: a deleted run is retrained (common.smk)
     default_target: True
 
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import synthetic_frame
 from tunelab.data.dataset import prepare
@@ -92,3 +93,27 @@ def test_window_check_names_the_window_and_the_minimum(tmp_path):
     check = WindowCheck(profile, 2000, 24, 1)
     assert "lags + task.horizon = 2024 gap-free steps" in check(P)
     assert list(check.skipped) == ["v2020-02"]
+
+
+@pytest.mark.parametrize(("policy", "load"), [("first", 1.0), ("last", 3.0), ("mean", 2.0)])
+def test_duplicates_policy_is_applied_by_prepare_and_the_profile_alike(tmp_path, policy, load):
+    frame = synthetic_frame(months=1)
+    twice = frame.iloc[[5, 5]].assign(load=[1.0, 3.0], wind=["N", "S"])
+    frame = pd.concat([frame.drop(index=5), twice]).sort_values("timestamp", kind="stable")
+    path = tmp_path / "dup.csv"
+    frame.to_csv(path, index=False)
+    ds = {**SYNTH, "path": str(path), "duplicates": policy}
+    prepared = prepare(ds)
+    row = prepared[prepared["time"] == frame["timestamp"].iloc[5]]
+    assert len(row) == 1 and row["load"].iloc[0] == load
+    assert row["wind=N"].iloc[0] == (0.0 if policy == "last" else 1.0)  # categorical: first (or last) row
+    profile = build_profile(ds)
+    assert profile.rows == len(prepared) and profile.duplicates == 1
+
+
+def test_encoding_and_separator_keys_read_such_files(tmp_path):
+    frame = synthetic_frame(months=1).assign(wind=lambda f: f["wind"].replace({"N": "Nörd"}))
+    path = tmp_path / "latin.csv"
+    frame.to_csv(path, index=False, sep=";", encoding="latin-1")
+    prepared = prepare({**SYNTH, "path": str(path), "encoding": "latin-1", "separator": ";"})
+    assert "wind=Nörd" in prepared.columns and len(prepared) == len(frame)

@@ -8,12 +8,23 @@ from tunelab.workflow import per_study, signature_once, threads_warnings, train_
 from tunelab.workflow import group_spec_json, train_input
 from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
 from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
+from tunelab.workflow import missing_runs_note
+from tunelab.owner import check as owner_check
+from types import SimpleNamespace
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
 from tunelab.search.rounds import round_trials, settings as adaptive_settings, suggest_spec
 from tunelab.workflow import trial_files
 
+
+if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
+    refusal, note = owner_check(sys.argv)
+    if refusal:
+        sys.stderr.write(f"tunelab: {refusal}\n")
+        sys.exit(1)
+    if note:
+        print(f"tunelab: note: {note}", file=sys.stderr)
 
 try:
     STUDIES = load_studies(config)
@@ -26,8 +37,9 @@ if workflow.is_main_process:  # cluster jobs too get at most --cores threads
     for warning in threads_warnings(STUDIES, workflow.global_resources.get("_cores").value):
         print(warning, file=sys.stderr)
     for sp in STUDIES.values():  # skipped periods, a search with fewer distinct trials than asked
-        for note in sp.notes:
-            print(f"tunelab: note: {note}", file=sys.stderr)
+        for note in [*sp.notes, missing_runs_note(sp)]:
+            if note:
+                print(f"tunelab: note: {note}", file=sys.stderr)
 
 
 wildcard_constraints:
@@ -142,6 +154,19 @@ def analysis_outputs(name):
         *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
         *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
     ]
+
+
+def run_targets(wildcards):
+    """Every run of every selected study, as a target of rule all: Snakemake then retrains a run
+    whose files were deleted even when the tables collected from it are newer (ENGINE_NOTES:
+    missing intermediate files). Adaptive and confirmation runs join once their checkpoint ran."""
+    files = []
+    for name in STUDIES:
+        study = SimpleNamespace(study=name)
+        for metrics in get_metrics(study) + get_confirmation("metrics.json")(study):
+            run = metrics[: -len("metrics.json")]  # every output of the job: one missing retrains it
+            files += [metrics, f"{run}curves.csv", f"{run}test.json", f"{run}models.pt"]
+    return files
 
 
 def final_outputs():

@@ -5,6 +5,8 @@
     tunelab plan default            the periods and trials a run this month would train
     tunelab compare main            what the working tree's results change against main (Markdown)
     tunelab restore main            CI: main's results from DVC into the workspace, before dvc repro
+    tunelab retrain default --trial T --period P -- --cores 2
+                                    delete the named runs and retrain them (and what is built on them)
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def cmd_status(args) -> int:
     runs = runs_table(blocks)
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
+    if planned is not None and (study_dir / "runs.csv").exists() and len(blocks) < len(planned[0]):
+        gone = len(planned[0]) - len(blocks)
+        print(f"WARNING: {gone} of {len(planned[0])} planned training jobs have no files, but "
+              f"{study_dir}/runs.csv exists: its tables and report describe runs that are gone. "
+              f"`snakemake --config study={study}` retrains them; `tunelab retrain {study}` retrains "
+              "the runs you name")
     if runs.empty:
         _print_baselines(study_dir, objective)
         return 0
@@ -207,6 +215,70 @@ def cmd_restore(args) -> int:
     return restore(args.base, args.study)
 
 
+def cmd_retrain(args) -> int:
+    """Delete the named runs' files, then run Snakemake: rule all names every run, so it retrains
+    exactly those and refreshes every table, plot and report built on them."""
+    import shlex
+    import shutil
+    import subprocess
+
+    from tunelab.owner import snakemake_processes
+
+    study = Path(args.study).stem
+    runs_dir = Path(args.results) / study / "runs"
+    busy = snakemake_processes()
+    if busy:
+        print(f"tunelab retrain: another Snakemake (pid {busy[0][0]}) is running in this directory; "
+              "wait for it to finish before retraining", file=sys.stderr)
+        return 1
+    folders = _run_folders(runs_dir, args.period, args.trial)
+    if isinstance(folders, str):
+        print(f"tunelab retrain: {folders}", file=sys.stderr)
+        return 1
+    command = [sys.executable, "-m", "snakemake", "--config", f"study={study}", *_month(runs_dir.parent),
+               *[a for a in args.snakemake_args if a != "--"]]
+    print(f"retrain: {len(folders)} run folder(s) of study {study}: "
+          + ", ".join(str(f.relative_to(runs_dir)) for f in folders[:6]) + (" ..." if len(folders) > 6 else ""))
+    if args.dry_run:
+        print("dry run: nothing deleted; would run: " + shlex.join(command))
+        return 0
+    for folder in folders:
+        shutil.rmtree(folder)
+    print("running: " + shlex.join(command), flush=True)
+    return subprocess.call(command)
+
+
+def _run_folders(runs_dir: Path, periods: list[str] | None, trials: list[str] | None) -> list[Path] | str:
+    """results/<study>/runs/<period>/<trial>/ folders named by --period and --trial (all if none)."""
+    if not runs_dir.is_dir():
+        return f"{runs_dir} does not exist: study {runs_dir.parent.name!r} has no trained run"
+    known = sorted(p.name for p in runs_dir.iterdir() if p.is_dir())
+    for period in periods or []:
+        if period not in known:
+            return f"--period {period}: no such period in {runs_dir}; it has: {', '.join(known)}"
+    folders = [t for p in (periods or known) for t in sorted((runs_dir / p).iterdir()) if t.is_dir()]
+    if trials:
+        found = {f.name for f in folders}
+        for trial in trials:
+            if trial not in found:
+                return (f"--trial {trial}: no runs of this trial in {runs_dir}"
+                        + (f" for period(s) {', '.join(periods)}" if periods else "")
+                        + f"; trials: {', '.join(sorted(found)[:12])}")
+        folders = [f for f in folders if f.name in trials]
+    return folders or f"no run folders in {runs_dir}"
+
+
+def _month(study_dir: Path) -> list[str]:
+    """--config month=... of the plan that trained the runs (periods.csv), so the same runs retrain."""
+    import csv
+
+    try:
+        with open(study_dir / "periods.csv") as fh:
+            return [f"month={next(csv.DictReader(fh))['month']}"]
+    except (OSError, StopIteration, KeyError):
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tunelab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -237,6 +309,17 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("base", help="the git revision whose results to start from, e.g. origin/main")
     restore.add_argument("--study", help="the study (default: `study` in params.yaml)")
     restore.set_defaults(func=cmd_restore)
+    retrain = sub.add_parser("retrain", help="delete the named runs and retrain them with snakemake",
+                             description="Delete the files of the runs you name (all of the study's "
+                             "if none) and run snakemake, which retrains them and rebuilds every table "
+                             "and report built on them. Arguments after -- go to snakemake.")
+    retrain.add_argument("study", help="study name (params/<name>.yaml) or file")
+    retrain.add_argument("--trial", action="append", help="a trial id (repeatable)")
+    retrain.add_argument("--period", action="append", help="a period id, e.g. v2012-03 (repeatable)")
+    retrain.add_argument("--results", default="results", help="results directory")
+    retrain.add_argument("-n", "--dry-run", action="store_true", help="say what would be retrained")
+    retrain.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="-- then snakemake's options")
+    retrain.set_defaults(func=cmd_retrain)
     args = parser.parse_args(argv)
     try:
         code = args.func(args)

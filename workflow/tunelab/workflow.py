@@ -124,6 +124,25 @@ def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: st
     return plan
 
 
+def missing_runs(sp: StudyPlan, root: str | Path = ".") -> tuple[int, int]:
+    """(missing, planned) metrics files of the plan's search runs (exploration phase)."""
+    files = metrics_files(sp)
+    return sum(not (Path(root) / f).exists() for f in files), len(files)
+
+
+def missing_runs_note(sp: StudyPlan, root: str | Path = ".") -> str | None:
+    """Say so when runs.csv exists but planned runs have no files (deleted by hand, or lost)."""
+    collected = Path(root) / "results" / sp.study.name / "runs.csv"
+    if not collected.exists():
+        return None
+    missing, planned = missing_runs(sp, root)
+    if not missing:
+        return None
+    return (f"study {sp.study.name!r}: {missing} of {planned} planned training jobs have no files "
+            f"under results/{sp.study.name}/runs/ although runs.csv exists (deleted or lost); "
+            "`snakemake` retrains them and refreshes every table and report built on them")
+
+
 def check_datasets(studies: dict[str, StudyPlan]) -> None:
     """Two studies may share a prepared dataset (data/prepared/<name>.parquet) only if they describe
     it the same way: the selected studies, and every other study file beside them (run another

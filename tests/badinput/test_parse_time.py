@@ -1,0 +1,51 @@
+"""The same refusals at Snakemake's parse time: a handful of hostile cases of each kind through a
+real `snakemake -n` and a real `snakemake`: exit 1, one line naming file and key, nothing written
+under results/ or data/prepared/ (Snakemake's own .snakemake/ aside)."""
+
+import pytest
+import test_files
+import test_sizes_names
+import test_times
+import test_types
+from conftest import snakemake
+from hostile import assert_refused, setup_case, snapshot
+
+pytestmark = pytest.mark.e2e
+
+
+def pick(module, *ids):
+    return [c for c in module.CASES if c.id in ids]
+
+
+DRY = [
+    *pick(test_types, "seeds-float", "int-key-and-typo"),
+    *pick(test_times, "duplicates", "day-first-text", "range-feb-30", "empty-time-cell"),
+    *pick(test_files, "duplicate-yaml-key", "feature-text", "binary-file"),
+    *pick(test_sizes_names, "gap-skips-a-candidate", "dataset-name-other-path", "max-runs",
+          "study-name-space"),
+]
+REAL = pick(test_times, "duplicates") + pick(test_sizes_names, "horizon-longer-than-window")
+
+
+def refused_by_snakemake(tmp_path, monkeypatch, case, *args):
+    monkeypatch.setenv("TUNELAB_CACHE", str(tmp_path / "cache"))
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    setup_case(workdir, case)
+    before = snapshot(workdir)
+    proc = snakemake(workdir, *args, study=case.name, check=False, cores=1)
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert snapshot(workdir) == before == {}
+    message = proc.stderr.strip()
+    assert message.startswith("tunelab: invalid study: "), message
+    assert_refused(message, case, f"params/{case.name}.yaml")
+
+
+@pytest.mark.parametrize("case", DRY, ids=str)
+def test_dry_run_refuses(tmp_path, monkeypatch, case):
+    refused_by_snakemake(tmp_path, monkeypatch, case, "-n")
+
+
+@pytest.mark.parametrize("case", REAL, ids=str)
+def test_real_run_refuses_before_writing(tmp_path, monkeypatch, case):
+    refused_by_snakemake(tmp_path, monkeypatch, case)
