@@ -236,7 +236,7 @@ def cmd_retrain(args) -> int:
         print(f"tunelab retrain: {folders}", file=sys.stderr)
         return 1
     command = [sys.executable, "-m", "snakemake", "--config", f"study={study}", *_month(runs_dir.parent),
-               *[a for a in args.snakemake_args if a != "--"]]
+               *args.snakemake_args]
     print(f"retrain: {len(folders)} run folder(s) of study {study}: "
           + ", ".join(str(f.relative_to(runs_dir)) for f in folders[:6]) + (" ..." if len(folders) > 6 else ""))
     if args.dry_run:
@@ -318,9 +318,11 @@ def main(argv: list[str] | None = None) -> int:
     retrain.add_argument("--period", action="append", help="a period id, e.g. v2012-03 (repeatable)")
     retrain.add_argument("--results", default="results", help="results directory")
     retrain.add_argument("-n", "--dry-run", action="store_true", help="say what would be retrained")
-    retrain.add_argument("snakemake_args", nargs=argparse.REMAINDER, help="-- then snakemake's options")
     retrain.set_defaults(func=cmd_retrain)
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # snakemake's options (retrain)
+    args = parser.parse_args(argv[: len(argv) - len(extra) - (1 if "--" in argv else 0)])
+    args.snakemake_args = extra
     try:
         code = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
