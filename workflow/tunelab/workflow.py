@@ -133,7 +133,7 @@ def missing_runs(sp: StudyPlan, root: str | Path = ".") -> tuple[int, int]:
 def missing_runs_note(sp: StudyPlan, root: str | Path = ".") -> str | None:
     """Say so when runs.csv exists but planned runs have no files (deleted by hand, or lost)."""
     collected = Path(root) / "results" / sp.study.name / "runs.csv"
-    if not collected.exists():
+    if not collected.exists() or getattr(sp, "rungs", None) is not None:  # rungs: runs live per rung
         return None
     missing, planned = missing_runs(sp, root)
     if not missing:
