@@ -98,7 +98,7 @@ def run_synthetic(args):
     n = args.explore + args.rounds * args.batch
     results = {f"quasi_random N={n}": [], f"quasi_random 2N={2 * n}": []}
     seconds = {a: 0.0 for a in ACQUISITIONS}
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         ev = synthetic_evaluator(args.noise, 2, 1000 + seed)
         results[f"quasi_random N={n}"].append(picked(quasi_random(space, ev, n, seed))["true"])
         results[f"quasi_random 2N={2 * n}"].append(picked(quasi_random(space, ev, 2 * n, seed))["true"])
@@ -107,7 +107,7 @@ def run_synthetic(args):
             history = adaptive_search(space, ev, args.explore, args.rounds, args.batch, acq, seed)
             seconds[acq] += time.perf_counter() - start
             results.setdefault(f"adaptive {acq} N={n}", []).append(picked(history)["true"])
-        print(f"seed {seed} done", file=sys.stderr, flush=True)
+        print(f"seed {seed}: " + json.dumps({k: v[-1] for k, v in results.items()}), file=sys.stderr, flush=True)
     report(f"(a) Branin (min 0.3979), noise sd {args.noise:.2f}, 2 seeds per trial, x1 >= 7.5 infeasible",
            results, args, {f"adaptive {a} N={n}": seconds[a] / args.seeds for a in ACQUISITIONS})
 
@@ -231,6 +231,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", choices=["synthetic", "real"])
     parser.add_argument("--seeds", type=int, default=10, help="search seeds")
+    parser.add_argument("--first-seed", type=int, default=0, help="(a) the first search seed")
     parser.add_argument("--explore", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--batch", type=int, default=None)
