@@ -157,7 +157,7 @@ def analysis_outputs(name):
 
 
 def run_targets(wildcards):
-    """Every run of every selected study, as a target of rule all: Snakemake then retrains a run
+    """Every run of every selected study, as a target of the `all` rule, so Snakemake retrains a run
     whose files were deleted even when the tables collected from it are newer (ENGINE_NOTES:
     missing intermediate files). Adaptive and confirmation runs join once their checkpoint ran."""
     files = []
