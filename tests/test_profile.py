@@ -117,3 +117,18 @@ def test_encoding_and_separator_keys_read_such_files(tmp_path):
     frame.to_csv(path, index=False, sep=";", encoding="latin-1")
     prepared = prepare({**SYNTH, "path": str(path), "encoding": "latin-1", "separator": ";"})
     assert "wind=Nörd" in prepared.columns and len(prepared) == len(frame)
+
+
+def test_a_same_size_rewrite_with_the_same_mtime_is_profiled_again(tmp_path):
+    ds = gappy_dataset(tmp_path)
+    first = dataset_profile(ds)
+    stat = os.stat(ds["path"])
+    text = open(ds["path"]).read()
+    last = text.rstrip("\n").rsplit("\n", 1)[1]
+    changed = last.replace(last.split(",")[1], "", 1)  # the last row loses its label (same size: pad)
+    changed = changed + " " * (len(last) - len(changed))
+    with open(ds["path"], "w") as fh:
+        fh.write(text.replace(last, changed))
+    os.utime(ds["path"], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert os.stat(ds["path"]).st_size == stat.st_size
+    assert dataset_profile(ds).observed.sum() == first.observed.sum() - 1

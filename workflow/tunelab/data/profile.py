@@ -7,7 +7,8 @@ features, and where the usable examples are (a label that is observed and has a 
 `tunelab.data.source`, so both refuse the same data with the same message) and keeps, per row after
 the duplicates policy: the time, whether the target is observed and the gap-free segment.
 
-The profile is cached by the file's identity (absolute path, size, modification time) and the
+The profile is cached by the file's identity (absolute path, size, modification and change times,
+inode, a hash of its first and last 64 KiB) and the
 dataset keys that shape it, in `$TUNELAB_CACHE` (default `~/.cache/tunelab/profiles`), never under
 results/ or data/: a cache hit costs a stat and a small numpy load, and imports no pandas. A cache
 that cannot be written is skipped silently; deleting it is always safe.
@@ -173,9 +174,25 @@ def cache_key(dataset: dict, path: Path) -> str | None:
     if not path.is_file():
         return None
     identity = {"version": VERSION, "path": str(path.resolve()), "size": st.st_size,
-                "mtime_ns": st.st_mtime_ns,
+                "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino,
+                "ends": _ends(path, st.st_size),  # two writes within one mtime tick still differ
                 "spec": {k: dataset.get(k) for k in SHAPING_KEYS}}
     return hashlib.sha1(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _ends(path: Path, size: int, length: int = 65536) -> str:
+    """A hash of the file's first and last 64 KiB (cheap; the identity's guard against a rewrite
+    of the same size inside the filesystem's timestamp resolution)."""
+    digest = hashlib.sha1()
+    try:
+        with open(path, "rb") as fh:
+            digest.update(fh.read(length))
+            if size > length:
+                fh.seek(max(size - length, length))
+                digest.update(fh.read(length))
+    except OSError:
+        return ""
+    return digest.hexdigest()
 
 
 def _load(key: str) -> Profile | None:
