@@ -100,29 +100,33 @@ def test_retrain_names_what_it_does_not_know(study):
 
 
 def test_a_live_snakemake_is_never_unlocked_under(study):
-    subprocess.run(["rm", "-rf", str(study / "results/tiny/runs")], check=True)
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--cores", "1", "--config", "study=tiny"]
+    """A long study runs in the directory; a second run and --unlock are refused while it lives
+    (whatever study they name), a dry run is only told; once it is stopped, unlocking is allowed."""
+    write_study(study, "slow", tiny_study(seeds=1, seeds_per_job=1, confirm_seeds=0,
+                                          hyperparameters={"epochs": 2000, "patience": 0}))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--cores", "1", "--config", "study=slow"]
     first = subprocess.Popen(cmd, cwd=study, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         from tunelab.owner import snakemake_processes
 
-        deadline = time.time() + 120
-        while not snakemake_processes(study) and time.time() < deadline:
-            time.sleep(0.2)
+        deadline = time.time() + 300
+        while not (study / "results/slow/periods.csv").exists() and time.time() < deadline:
+            time.sleep(0.5)  # the first run is past its parse and holds the lock
         assert [pid for pid, _ in snakemake_processes(study)] == [first.pid]
         unlock = snakemake(study, "--unlock", check=False)
         assert unlock.returncode == 1
         assert f"another Snakemake (pid {first.pid}" in unlock.stderr
         assert "Do not run `snakemake --unlock` while it lives" in unlock.stderr
         second = snakemake(study, check=False)
-        assert second.returncode == 1 and "Wait for it to finish" in second.stderr
+        assert second.returncode == 1 and "Wait for it to finish, or stop it" in second.stderr
         dry = snakemake(study, "-n", check=False)
         assert "this dry run shows a state that is changing" in dry.stderr
-        assert first.wait(timeout=900) == 0  # the first run was not disturbed
+        assert first.poll() is None  # it was alive through every check above
     finally:
-        if first.poll() is None:
-            first.kill()
-    assert nothing_to_do(study)
+        first.terminate()
+        first.wait(timeout=120)
+    assert snakemake(study, "--unlock", check=False).returncode == 0  # nothing lives: allowed now
+    assert nothing_to_do(study)  # the tiny study was never touched
 
 
 def test_a_stale_lock_is_named_as_safe_to_unlock(study):
