@@ -74,6 +74,7 @@ def compare(name: str, real_dir: Path, targets: list[str], config: dict, repeats
         bare_dir = real_dir.parent / f"{real_dir.name}-bare"
         if not (bare_dir / "Snakefile").exists():
             write_bare(dag_jobs(real_dir, targets, config), bare_dir, real_dir)
+        dag_size = sum(len(keys) for keys in json.loads((bare_dir / "inputs.json").read_text()).values())
         sides["bare"] = (bare_dir / "Snakefile", bare_dir, [*targets, "-n", "--quiet", "rules"])
         if name == "a":  # the bare twin of a finished study must be finished too
             run(bare_dir / "Snakefile", bare_dir, *targets, "--cores", "2")
@@ -86,7 +87,7 @@ def compare(name: str, real_dir: Path, targets: list[str], config: dict, repeats
             results[side].append(measure(snakefile, workdir, *side_args))
     summary = {side: {key: statistics.median(r[key] for r in runs) for key in ("wall", "cpu", "rss_mb")}
                for side, runs in results.items()}
-    summary["jobs"] = job_total(results["tunelab"][0]["out"])
+    summary["jobs"] = job_total(results["tunelab"][0]["out"]) or (dag_size if bare else None)
     summary["nothing_to_do"] = "Nothing to be done" in results["tunelab"][0]["out"] + \
         results["tunelab"][0]["err"]
     return summary
