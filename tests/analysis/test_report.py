@@ -12,7 +12,7 @@ from tunelab.analysis.variance import variance_file
 from tunelab.io import write_text
 
 
-def build(tmp_path, search_tables, ctx, verdict_runs, baselines=None):
+def build(tmp_path, search_tables, ctx, verdict_runs, baselines=None, extra_plots=()):
     runs, trials = search_tables
     out = tmp_path / "results/hand"
     out.mkdir(parents=True)
@@ -42,7 +42,8 @@ def build(tmp_path, search_tables, ctx, verdict_runs, baselines=None):
     write_text(out / "decision.md", decision_markdown(d, ctx))
     write_text(out / "decision.json", json.dumps(jsonable(d)))
     plots = [str(out / "plots" / f) for f in ("periods.png", "curves.all.png", "curves.best.png",
-                                               "axis.learning_rate.png", "isolation.hidden_size.png")]
+                                               "axis.learning_rate.png", "isolation.hidden_size.png",
+                                               *extra_plots)]
     inputs = {k: str(out / f) for k, f in [
         ("trials", "trials.csv"), ("runs", "runs.csv"), ("periods", "periods.csv"),
         ("variance", "variance.json"), ("checklist", "checklist.md"),
@@ -109,3 +110,29 @@ def test_the_leaderboard_shows_the_simple_baselines_and_who_loses_to_them(tmp_pa
     assert f"worse than linear) | {tid(0)}" in board  # 0.60 > linear's 0.54
     assert f"| 2 | {tid(1)}" in board  # 0.52 beats it: no mark
     assert "**3 of 5 feasible trials are worse than linear**" in board
+
+
+def test_an_adaptive_study_shows_phase_and_round_on_the_leaderboard_and_its_convergence(
+        tmp_path, search_tables, ctx):
+    """Issue 9: which phase and round drew each trial, in the report itself."""
+    runs, trials = search_tables
+    adaptive = {tid(2): 1}  # the best trial came from adaptive round 1
+    for frame in (runs, trials):
+        frame["phase"] = ["adaptive" if t in adaptive else "exploration" for t in frame["trial"]]
+        frame["round"] = [adaptive.get(t, 0) for t in frame["trial"]]
+    confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
+                          trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
+    out, _ = build(tmp_path, (runs, trials), ctx, confirm, extra_plots=("convergence.png",))
+    text = (out / "report.md").read_text()
+    board = text.split("## Leaderboard")[1].split("## Convergence")[0]
+    assert "| rank | trial | group | phase | round |" in board
+    assert f"| 1 | {tid(2)} | hidden_size=64 | adaptive | 1 | 0.45" in board
+    assert f"| 2 | {tid(1)} | hidden_size=16 | exploration | 0 |" in board
+    assert "![convergence](plots/convergence.png)" in text.split("## Convergence")[1]
+
+
+def test_an_exploration_only_study_has_no_phase_columns(tmp_path, search_tables, ctx):
+    confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
+                          trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
+    out, _ = build(tmp_path, search_tables, ctx, confirm)
+    assert "| phase |" not in (out / "report.md").read_text()

@@ -52,6 +52,7 @@ def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOAR
         "rank": range(1, len(board) + 1),
         "trial": board["trial"].to_numpy(),
         "group": board["group"].to_numpy(),
+        **phase_columns(board),
         objective: board["objective_mean"].to_numpy(),
         "retrain std": board["objective_std"].to_numpy(),
         "period std": board["period_std"].to_numpy(),
@@ -70,6 +71,7 @@ def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOAR
         simple = baseline_rows(baselines, objective)
         frame = pd.concat([frame, pd.DataFrame({
             "rank": "simple", "trial": [label(b) for b in simple["baseline"]], "group": "",
+            **{c: "" for c in phase_columns(board)},
             objective: simple["objective_mean"], "skill": simple["skill"],
             "retrain std": "", "period std": simple["period_std"],
             "worst period": simple["worst_period"], **{c: "" for c in cols}})], ignore_index=True)
@@ -172,6 +174,25 @@ def _demote(markdown: str, levels: int = 1) -> str:
                      for line in lines).strip()
 
 
+def phase_columns(board: pd.DataFrame) -> dict:
+    """`phase` and `round` of each trial, shown only when the study has an adaptive phase."""
+    if "phase" not in board or set(board["phase"].dropna()) <= {"exploration"}:
+        return {}
+    return {"phase": board["phase"].to_numpy(), "round": board["round"].to_numpy()}
+
+
+def convergence_lines(plots: dict, context: dict) -> list[str]:
+    """The convergence plot: best objective so far against trials, phases and rounds marked."""
+    if not plots.get("convergence"):
+        return []
+    return ["## Convergence", "",
+            f"Best {context['objective']} so far against the trials in the order the search drew "
+            "them (exploration first, then each adaptive round); the band is the retrain std of "
+            "the best trial. Adaptive trials are not uniform draws: axis plots over them are biased "
+            "towards the region the optimiser favoured.", "",
+            f"![convergence]({plots['convergence']})", ""]
+
+
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
                     plots: dict, context: dict, baselines: pd.DataFrame | None = None,
                     rungs_md: str = "") -> str:
@@ -220,6 +241,8 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
                   "is missing, not zero, and no gap in this table can be called seed noise.", ""]
     if n_trials > LEADERBOARD_ROWS:
         lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
+
+    lines += convergence_lines(plots, context)
 
     if rungs_md:  # successive halving (search.fidelity): rungs.md, and the curves through the rungs
         lines += [rungs_md.strip(), "",
