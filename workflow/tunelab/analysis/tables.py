@@ -15,7 +15,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
     for col in ("group", "reason", "repeats"):
         if col in frame.columns:
-            frame[col] = frame[col].fillna("").astype(str)
+            frame[col] = frame[col].astype(object).fillna("").astype(str)  # an all-empty column reads as float
     for col in ("trial", "period"):
         if col in frame.columns:
             frame[col] = frame[col].astype(str)
