@@ -265,3 +265,37 @@ def cancel_training_midway(workdir: Path, run: SlurmRun, timeout: float = 150) -
     raise AssertionError(f"no running training submission within {timeout} s:\n"
                          f"{run.output()[-4000:]}\n{our_jobs(workdir)}")
 
+
+
+def adaptive_study() -> dict:
+    """Issue 9's rounds on the cluster: 3 exploration trials, then 2 rounds of 2 (suggest jobs)."""
+    study = tiny_study(search={"algorithm": "quasi_random", "budget": 3, "mode": "joint",
+                               "then": {"algorithm": "bayesian", "rounds": 2, "batch": 2,
+                                        "acquisition": "ei"}},
+                       periods={"count": 1}, confirm_seeds=0)
+    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.3,
+                                                  "scaling": "log"},
+                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
+    return study
+
+
+def test_adaptive_rounds_on_slurm_match_a_local_run(slurm, tmp_path):
+    """The suggest checkpoints run as cluster jobs and give the same rounds and runs as locally."""
+    dirs = {}
+    for name in ("local", "slurm"):
+        dirs[name] = tmp_path / name
+        (dirs[name] / "data").mkdir(parents=True)
+        synthetic_frame().to_csv(dirs[name] / "data" / "synth.csv", index=False)
+        write_study(dirs[name], "tiny", adaptive_study())
+    snakemake(dirs["local"], *TARGETS)
+    try:
+        output = SlurmRun(dirs["slurm"]).wait(timeout=2 * RUN_TIMEOUT)
+    finally:
+        cancel_all(dirs["slurm"])
+    assert "rule_suggest" in {s[1] for s in submissions(output)}, submissions(output)
+    for k in (1, 2):
+        round_file = f"results/tiny/rounds/all/round{k}.csv"
+        assert (dirs["slurm"] / round_file).read_bytes() == (dirs["local"] / round_file).read_bytes()
+    runs = runs_without_time(dirs["slurm"])
+    assert set(runs["phase"]) == {"exploration", "adaptive"} and len(runs) == 2 * (3 + 2 + 2)
+    assert_same_results(dirs["slurm"], dirs["local"])
