@@ -71,6 +71,19 @@ def write_study(workdir: Path, name: str, study: dict) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> str:
+    """The synthetic frame (5 months) prepared as training jobs read it: the training tests' data."""
+    from tunelab.data.dataset import prepare_file
+
+    tmp = tmp_path_factory.mktemp("prep")
+    synthetic_frame(months=5).to_csv(tmp / "synth.csv", index=False)
+    ds = {"name": "synth", "path": str(tmp / "synth.csv"), "time": "timestamp", "target": "load",
+          "features": ["lead", "temp"], "categorical": ["wind"]}
+    prepare_file(ds, tmp / "synth.parquet")
+    return str(tmp / "synth.parquet")
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """A working directory with the synthetic dataset at data/synth.csv."""

@@ -4,20 +4,8 @@ import json
 
 import pytest
 import torch
-from conftest import synthetic_frame
 from test_train import spec, values
-from tunelab.data.dataset import prepare_file
 from tunelab.train.loop import load_states, train_job
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("prep")
-    synthetic_frame(months=5).to_csv(tmp / "synth.csv", index=False)
-    ds = {"name": "synth", "path": str(tmp / "synth.csv"), "time": "timestamp", "target": "load",
-          "features": ["lead", "temp"], "categorical": ["wind"]}
-    prepare_file(ds, tmp / "synth.parquet")
-    return str(tmp / "synth.parquet")
 
 
 def train(prepared, out, hps, seeds, stop_epoch=None, resume=None):

@@ -5,8 +5,6 @@ import math
 
 import pytest
 import torch
-from conftest import synthetic_frame
-from tunelab.data.dataset import prepare_file
 from tunelab.data.windows import load_prepared, period_data
 from tunelab.search.space import resolve_space
 from tunelab.train.loop import TrainConfig, get_lr, train_job
@@ -15,16 +13,6 @@ from tunelab.train.models import ARCHITECTURES, build_model
 WINDOWS = {"train": ["2020-01-01T00:00:00", "2020-03-01T00:00:00"],
            "valid": ["2020-03-01T00:00:00", "2020-04-01T00:00:00"],
            "test": ["2020-04-01T00:00:00", "2020-05-01T00:00:00"]}
-
-
-@pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("prep")
-    synthetic_frame(months=5).to_csv(tmp / "synth.csv", index=False)
-    ds = {"name": "synth", "path": str(tmp / "synth.csv"), "time": "timestamp", "target": "load",
-          "features": ["lead", "temp"], "categorical": ["wind"]}
-    prepare_file(ds, tmp / "synth.parquet")
-    return str(tmp / "synth.parquet")
 
 
 def values(architecture="mlp", **overrides):
