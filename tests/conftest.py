@@ -59,6 +59,16 @@ def tiny_study(**overrides) -> dict:
     return merge(study, overrides)
 
 
+def adaptive_tiny() -> dict:
+    """The tiny study with an adaptive phase: 3 exploration trials, then 2 rounds of 2 (issue 9)."""
+    study = tiny_study(search={"algorithm": "quasi_random", "budget": 3, "mode": "joint",
+                               "then": {"algorithm": "bayesian", "rounds": 2, "batch": 2, "acquisition": "ei"}},
+                       periods={"count": 1}, confirm_seeds=0)
+    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.3, "scaling": "log"},
+                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
+    return study
+
+
 def merge(base: dict, extra: dict) -> dict:
     """`extra` merged into a deep copy of `base` (as --config overrides merge into a study)."""
     return _deep_merge(copy.deepcopy(base), extra)

@@ -22,6 +22,17 @@ WIDTH = {"role": "scientific", "kind": "categorical", "low": None, "high": None,
          "points": [16, 64]}
 
 
+def periods_frame(tests=(("2020-04-01T00:00:00", "2020-05-01T00:00:00"), ("", ""))) -> pd.DataFrame:
+    """periods.csv of PERIODS (rotation month 2026-11); `tests`: each period's test window."""
+    return pd.DataFrame({
+        "period": list(PERIODS), "month": ["2026-11"] * 2,
+        "train_start": ["2019-12-01T00:00:00", "2020-03-01T00:00:00"],
+        "train_end": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+        "valid_start": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
+        "valid_end": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
+        "test_start": [t[0] for t in tests], "test_end": [t[1] for t in tests]})
+
+
 def tid(i: int) -> str:
     return f"t{i:08x}"
 

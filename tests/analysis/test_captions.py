@@ -10,9 +10,8 @@ from contextlib import contextmanager
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 import pytest
-from analysis_data import LR, PERIODS, WIDTH, context, tables, trial
+from analysis_data import LR, PERIODS, WIDTH, context, periods_frame, tables, trial
 from conftest import REPO
 from matplotlib.colors import to_rgb
 from tunelab.analysis import plotting
@@ -122,13 +121,7 @@ def test_isolation_caption_names_what_the_isolation_plot_draws(figures):
 
 def test_periods_caption_names_what_the_periods_plot_draws(figures):
     trials, ctx = rich_search()
-    periods = pd.DataFrame({
-        "period": list(PERIODS), "month": ["2026-11"] * 2,
-        "train_start": ["2019-12-01T00:00:00", "2020-03-01T00:00:00"],
-        "train_end": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
-        "valid_start": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
-        "valid_end": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
-        "test_start": ["", ""], "test_end": ["", ""]})
+    periods = periods_frame(tests=(("", ""), ("", "")))
     plot_periods(_get_periods_info(periods, trials, None, ctx), "unused.png")
     assert drawn_marks(figures[0]) == named_marks(caption("periods"))
 

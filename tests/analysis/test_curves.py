@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_data import PERIODS, context, curves_frame, tables, tid, trial
+from analysis_data import PERIODS, context, curves_frame, periods_frame, tables, tid, trial
 from tunelab.analysis.curves import (
     _get_best_curves_info,
     _get_curves_info,
@@ -78,13 +78,7 @@ def test_curve_plots_are_written(tmp_path, search_tables):
 
 def test_periods_info_and_plot(tmp_path, search_tables):
     _, trials = search_tables
-    periods = pd.DataFrame({
-        "period": list(PERIODS), "month": ["2026-11"] * 2,
-        "train_start": ["2019-12-01T00:00:00", "2020-03-01T00:00:00"],
-        "train_end": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
-        "valid_start": ["2020-03-01T00:00:00", "2020-06-01T00:00:00"],
-        "valid_end": ["2020-04-01T00:00:00", "2020-07-01T00:00:00"],
-        "test_start": ["2020-04-01T00:00:00", ""], "test_end": ["2020-05-01T00:00:00", ""]})
+    periods = periods_frame()
     info = _get_periods_info(periods, trials, None, context())
     assert info["best"] == tid(2)
     assert info["best_scores"] == pytest.approx({PERIODS[0]: 0.45, PERIODS[1]: 0.45})

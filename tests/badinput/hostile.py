@@ -91,6 +91,15 @@ def csv(edit: Callable | None = None, name: str = "synth.csv", months: int = 6, 
     return write
 
 
+def with_cell(col, row, value):
+    """An edit of the good frame: `value` in column `col` of row `row`."""
+    def edit(frame):
+        frame = frame.astype({col: object})
+        frame.loc[row, col] = value
+        return frame
+    return edit
+
+
 def raw(content: bytes | str, name: str = "synth.csv"):
     """A writer of exactly these bytes."""
     def write(workdir: Path) -> None:

@@ -5,17 +5,9 @@ not UTF-8, a key given twice)."""
 import gzip
 
 import pytest
-from hostile import Case, csv, hourly_rows, raw, text_rows
+from hostile import Case, csv, hourly_rows, raw, text_rows, with_cell
 
 GOOD = text_rows(hourly_rows())
-
-
-def with_cell(col, row, value):
-    def edit(frame):
-        frame = frame.astype({col: object})
-        frame.loc[row, col] = value
-        return frame
-    return edit
 
 
 def path(name):

@@ -3,7 +3,7 @@ day-first text, unparseable strings, empty cells, impossible parts, mixed offset
 
 import numpy as np
 import pytest
-from hostile import Case, csv, hourly_rows, raw, text_rows
+from hostile import Case, csv, hourly_rows, raw, text_rows, with_cell
 
 RANGE = {"train": ["2020-01-01", "2020-03-01"], "valid": ["2020-03-01", "2020-04-01"]}
 PARTS = {"dataset": {"time": ["year", "month", "day", "hour"]}}
@@ -19,14 +19,6 @@ def parts_rows(bad_row: str | None = None, at: int = 30) -> str:
     if bad_row is not None:
         rows[at] = bad_row
     return text_rows(rows, PARTS_HEADER)
-
-
-def with_cell(col, row, value):
-    def edit(frame):
-        frame = frame.astype({col: object})
-        frame.loc[row, col] = value
-        return frame
-    return edit
 
 
 def duplicate_rows(frame):

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, SNAKEFILE, snakemake, synthetic_frame, tiny_study, write_study
+from conftest import REPO, SNAKEFILE, adaptive_tiny, snakemake, synthetic_frame, tiny_study, write_study
 
 pytestmark = pytest.mark.e2e
 
@@ -267,18 +267,6 @@ def cancel_training_midway(workdir: Path, run: SlurmRun, timeout: float = 150) -
 
 
 
-def adaptive_study() -> dict:
-    """Issue 9's rounds on the cluster: 3 exploration trials, then 2 rounds of 2 (suggest jobs)."""
-    study = tiny_study(search={"algorithm": "quasi_random", "budget": 3, "mode": "joint",
-                               "then": {"algorithm": "bayesian", "rounds": 2, "batch": 2,
-                                        "acquisition": "ei"}},
-                       periods={"count": 1}, confirm_seeds=0)
-    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.3,
-                                                  "scaling": "log"},
-                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
-    return study
-
-
 def test_adaptive_rounds_on_slurm_match_a_local_run(slurm, tmp_path):
     """The suggest checkpoints run as cluster jobs and give the same rounds and runs as locally."""
     dirs = {}
@@ -286,7 +274,7 @@ def test_adaptive_rounds_on_slurm_match_a_local_run(slurm, tmp_path):
         dirs[name] = tmp_path / name
         (dirs[name] / "data").mkdir(parents=True)
         synthetic_frame().to_csv(dirs[name] / "data" / "synth.csv", index=False)
-        write_study(dirs[name], "tiny", adaptive_study())
+        write_study(dirs[name], "tiny", adaptive_tiny())
     snakemake(dirs["local"], *TARGETS)
     try:
         output = SlurmRun(dirs["slurm"]).wait(timeout=2 * RUN_TIMEOUT)

@@ -9,22 +9,13 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, job_counts, snakemake, synthetic_frame, tiny_study, write_study
+from conftest import SNAKEFILE, adaptive_tiny, job_counts, snakemake, synthetic_frame, write_study
 
 pytestmark = pytest.mark.e2e
 
 TARGETS = ["results/tiny/plan.csv", "results/tiny/runs.csv", "results/tiny/trials.csv"]
 VIEWS = ["results/tiny/optuna.journal", "results/tiny/plots/convergence.png",
          "results/tiny/plots/axis.learning_rate.png"]
-
-
-def adaptive_tiny() -> dict:
-    study = tiny_study(search={"algorithm": "quasi_random", "budget": 3, "mode": "joint",
-                               "then": {"algorithm": "bayesian", "rounds": 2, "batch": 2, "acquisition": "ei"}},
-                       periods={"count": 1}, confirm_seeds=0)
-    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.3, "scaling": "log"},
-                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
-    return study
 
 
 def make_workdir(tmp_path_factory, name):
