@@ -29,6 +29,8 @@ rule all:
 # in the queue for it (profiles/slurm); training and data preparation go to the cluster.
 localrules:
     plan,
+    collect_exploration,
+    collect_round,
     collect,
     summarise,
     promote,

@@ -1,5 +1,7 @@
 """Training-curve tables and plots, and the periods plot."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,19 +14,25 @@ from tunelab.analysis.curves import (
     mean_curves,
 )
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
+from tunelab.collect import collect_part_file
 
 
-def test_collect_reads_period_and_trial_from_the_block_path(tmp_path):
-    paths = []
-    for period, trial_id in (("v2020-03", tid(1)), ("v2020-06", tid(2))):
+def test_collect_reads_period_and_trial_from_the_block_path_and_merges_the_parts(tmp_path):
+    parts = []
+    for period, trial_id in (("v2020-03", tid(1)), ("v2020-06", tid(2))):  # one part per phase
         block = tmp_path / "results/s/runs" / period / trial_id / "s0-1"
         block.mkdir(parents=True)
+        (block / "metrics.json").write_text(json.dumps({"trial": trial_id, "runs": []}))
         pd.DataFrame({"seed": [0, 0, 1], "epoch": [1, 2, 1], "train_loss": [1.0, 0.5, 0.9],
                       "valid_loss": [1.1, 0.7, 1.0]}).to_csv(block / "curves.csv", index=False)
-        paths.append(str(block / "curves.csv"))
-    table = collect_curves_file(paths, str(tmp_path / "curves.parquet"))
+        part = tmp_path / f"collected/{period}"
+        collect_part_file([str(block / "metrics.json")], [str(block / "curves.csv")],
+                          f"{part}.blocks.jsonl", f"{part}.curves.parquet")
+        parts.append(f"{part}.curves.parquet")
+    table = collect_curves_file(parts, str(tmp_path / "curves.parquet"))
     again = pd.read_parquet(tmp_path / "curves.parquet")
     assert len(table) == len(again) == 6
+    assert list(again["period"]) == ["v2020-03"] * 3 + ["v2020-06"] * 3  # the parts in order
     pairs = set(zip(again["period"], again["trial"], strict=True))
     assert pairs == {("v2020-03", tid(1)), ("v2020-06", tid(2))}
     means = mean_curves(again)

@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from tunelab.analysis.curves import collect_curves_file
+from tunelab.collect import collect_part_file
 from tunelab.data.windows import PeriodData, Split
 from tunelab.sanity.dynamics import (
     _get_norms_info,
@@ -129,10 +131,14 @@ def test_dynamics_file_smoke(tmp_path):
     curve([1.0, 1.2, 1.5]).to_csv(run / "curves.csv", index=False)
     (run / "metrics.json").write_text(json.dumps({"period": "v1", "trial": "tb", "runs": [],
                                                   "dead_params": {"0": []}}))
+    part = tmp_path / "results/s/collected/exploration"  # as the collect rules gather the runs
+    collect_part_file([run / "metrics.json"], [run / "curves.csv"], f"{part}.blocks.jsonl",
+                      f"{part}.curves.parquet")
+    collect_curves_file([f"{part}.curves.parquet"], tmp_path / "results/s/curves.parquet")
     trials = tmp_path / "trials.csv"
     trials_table().to_csv(trials, index=False)
     md, png = tmp_path / "results/s/dynamics.md", tmp_path / "results/s/plots/norms.png"
-    flags = dynamics_file([run / "curves.csv"], [run / "metrics.json"], trials, md, png, "s")
+    flags = dynamics_file(tmp_path / "results/s/curves.parquet", [f"{part}.blocks.jsonl"], trials, md, png, "s")
     assert list(flags["flag"]) == ["loss_rising"]
     text = md.read_text()
     assert "training loss rises | 1 of 1" in text and "(plots/norms.png)" in text

@@ -5,6 +5,7 @@ import math
 import random
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import REPO, tiny_study
@@ -82,9 +83,11 @@ def write_blocks(root, study, history, periods=("v2020-05", "v2020-06"), seeds=2
 
 SUGGEST = """
 import json, sys
+from tunelab.collect import collect_part_file
 from tunelab.search.adaptive import suggest_file
 spec, paths, out = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-suggest_file(spec, paths, [], out)
+collect_part_file(paths, [], out + ".blocks.jsonl", out + ".curves.parquet")  # the collected part
+suggest_file(spec, [out + ".blocks.jsonl"], [], out)
 """
 
 
@@ -104,6 +107,28 @@ def test_suggestions_are_byte_identical_across_fresh_processes_and_history_order
     rows = outputs[0].decode().splitlines()
     assert len(rows) == 1 + 3  # header + the batch
     assert len({r.split(",")[0] for r in rows[1:]}) == 3  # three distinct new trials
+
+
+def test_a_group_learns_from_its_own_blocks_of_a_part_that_holds_every_group(tmp_path):
+    from tunelab.collect import collect_part_file
+    from tunelab.search.adaptive import suggest_file
+
+    study = adaptive_study()
+    mine = write_blocks(tmp_path / "mine", study, explore(study, lr_objective))
+    others = write_blocks(tmp_path / "others", study, explore(study, lambda v: 1.0 / v["learning_rate"]))
+    for i, path in enumerate(others):  # another group's trials, in the same exploration part
+        block = json.loads(Path(path).read_text())
+        other = {**block, "group": "hidden_size=8", "trial": f"t{i // 2:08x}"}
+        Path(path).write_text(json.dumps(other))
+    spec = suggest_spec(study, "all", 1)
+    outputs = []
+    for name, paths in (("alone", mine), ("mixed", others[:5] + mine + others[5:])):
+        part = str(tmp_path / f"{name}.blocks.jsonl")
+        collect_part_file(paths, [], part, str(tmp_path / f"{name}.curves.parquet"))
+        rows = suggest_file(spec, [part], [], str(tmp_path / f"{name}.csv"))
+        outputs.append((tmp_path / f"{name}.csv").read_bytes())
+        assert rows
+    assert outputs[0] == outputs[1]
 
 
 def test_the_optimiser_sees_the_leaderboards_objective(tmp_path):

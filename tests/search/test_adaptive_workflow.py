@@ -47,7 +47,9 @@ def finished(tmp_path_factory):
 def test_rounds_are_suggested_trained_and_collected(finished):
     workdir, proc = finished
     counts = job_counts(proc.stdout + proc.stderr)
-    assert counts["suggest"] == 1  # the first table; the DAG update after each round adds the next
+    # both rounds' suggest jobs are planned from the start (each reads the collected parts of the
+    # rounds before it, static paths); a round's trials' jobs join after its checkpoint
+    assert counts["suggest"] == 2 and counts["collect_round"] == 2 and counts["collect_exploration"] == 1
     rounds = [pd.read_csv(workdir / f"results/tiny/rounds/all/round{k}.csv") for k in (1, 2)]
     assert [len(r) for r in rounds] == [2, 2] and set(rounds[1]["round"]) == {2}
     runs = read_runs(workdir)
@@ -113,3 +115,26 @@ def test_the_journal_opens_in_optuna_with_every_trial(finished):
         assert t.user_attrs["retrain_std"] == pytest.approx(row["objective_std"], rel=1e-5)
         assert "period_std" in t.user_attrs and t.system_attrs["constraints"] == [0.0]
     assert [t.user_attrs["round"] for t in study.trials] == [0, 0, 0, 1, 1, 2, 2]
+
+
+def test_a_deleted_run_of_a_round_is_a_target_again_and_retrains_alone(finished):
+    import json
+    import shutil
+
+    workdir, _ = finished
+    rounds = {k: (workdir / f"results/tiny/rounds/all/round{k}.csv").read_bytes() for k in (1, 2)}
+    trial = pd.read_csv(workdir / "results/tiny/rounds/all/round1.csv")["trial"][0]
+    (block,) = (workdir / "results/tiny/runs").glob(f"*/{trial}/*")
+    before = json.loads((block / "metrics.json").read_text())
+    snakemake(workdir, "results/tiny/candidates.json")  # `all` lists the runs once candidates are chosen
+    shutil.rmtree(block)
+    target = str((block / "metrics.json").relative_to(workdir))
+    dry = snakemake(workdir, "-n").stdout  # `all`: every run a target, the rounds' too
+    assert target in dry and "rule suggest" not in dry
+    snakemake(workdir, target)
+    after = json.loads((block / "metrics.json").read_text())
+    assert [r["valid_mse"] for r in after["runs"]] == [r["valid_mse"] for r in before["runs"]]
+    rerun = snakemake(workdir, *TARGETS)  # round 2 learns from the new file: the same trials again
+    assert "train" not in job_counts(rerun.stdout + rerun.stderr)
+    for k in (1, 2):
+        assert (workdir / f"results/tiny/rounds/all/round{k}.csv").read_bytes() == rounds[k]

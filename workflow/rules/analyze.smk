@@ -1,10 +1,43 @@
 # All runs -> runs.csv (one row per run) -> trials.csv (mean/std/min over seeds, per period and overall).
+# Collection goes through one part per phase (tunelab.collect): the exploration's runs, and each
+# adaptive round's. A round's suggest checkpoint then re-plans only its own collect_round job (and
+# `all`): the jobs after it list a handful of parts, not every run of the study.
+
+
+rule collect_exploration:
+    input:
+        metrics=rung_aware_files("metrics.json"),
+        curves=rung_aware_files("curves.csv"),
+    output:
+        blocks="results/{study}/collected/exploration.blocks.jsonl",
+        curves="results/{study}/collected/exploration.curves.parquet",
+    log:
+        "logs/{study}/collected/exploration.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/collect_part.py"
+
+
+rule collect_round:
+    input:
+        metrics=get_round_runs("metrics.json"),
+        curves=get_round_runs("curves.csv"),
+    output:
+        blocks="results/{study}/collected/{group}/round{round}.blocks.jsonl",
+        curves="results/{study}/collected/{group}/round{round}.curves.parquet",
+    log:
+        "logs/{study}/collected/{group}/round{round}.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/collect_part.py"
 
 
 rule collect:
     input:
-        metrics=get_metrics,
-        rounds=adaptive_files,  # the adaptive rounds' files: each trial's phase and round
+        parts=get_parts("blocks.jsonl"),
+        rounds=get_round_paths,  # the adaptive rounds' files: each trial's phase and round
     output:
         "results/{study}/runs.csv",
     log:
@@ -38,7 +71,7 @@ rule summarise:
 
 rule collect_curves:
     input:
-        get_curves,
+        get_parts("curves.parquet"),
     output:
         "results/{study}/curves.parquet",
     log:

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
-from tunelab.search.rounds import round_trials, settings as adaptive_settings, suggest_spec
+from tunelab.search.rounds import round_path, round_trials, settings as adaptive_settings, suggest_spec
 from tunelab.workflow import trial_files
 
 
@@ -56,12 +56,6 @@ def get_study(wildcards):
 
 def get_prepared(wildcards):
     return f"data/prepared/{get_study(wildcards).dataset['name']}.parquet"
-
-
-def get_metrics(wildcards):
-    """Every run of the study's search: the exploration's (with rungs: each trial's runs at the
-    last rung it reached), then the adaptive rounds' (search.smk)."""
-    return rung_aware_files("metrics.json")(wildcards) + adaptive_files(wildcards, "metrics.json")
 
 
 @signature_once
@@ -110,10 +104,6 @@ def get_context(wildcards):
     return study_context(sp.study, sp.plan)
 
 
-def get_curves(wildcards):
-    return rung_aware_files("curves.csv")(wildcards) + adaptive_files(wildcards, "curves.csv")
-
-
 def get_confirmation(name):
     """Input function: `name` (metrics.json, test.json) of the blocks that compare the baseline and
     the candidates; known only once the select_candidates checkpoint has run."""
@@ -159,11 +149,17 @@ def analysis_outputs(name):
 def run_targets(wildcards):
     """Every run of every selected study, as a target of the `all` rule, so Snakemake retrains a run
     whose files were deleted even when the tables collected from it are newer (ENGINE_NOTES:
-    missing intermediate files). Adaptive and confirmation runs join once their checkpoint ran."""
+    missing intermediate files). A study's last checkpoint, select_candidates, is asked for first:
+    until it has run, `all` waits on it alone and lists no run, so the many re-plans of a study
+    with rounds and rungs (Snakemake re-evaluates every job still waiting on a checkpoint after
+    each one) stay cheap; then every run joins at once, in the same call."""
     files = []
-    for name in STUDIES:
+    for name, sp in STUDIES.items():
         study = SimpleNamespace(study=name)
-        files += get_metrics(study) + get_confirmation("metrics.json")(study)
+        confirming = get_confirmation("metrics.json")(study)
+        files += rung_aware_files("metrics.json")(study) + [
+            f for g, k in study_rounds(sp)
+            for f in trial_files(sp, [t.id for t in round_trials(round_file(name, g, k))])] + confirming
     return files
 
 
@@ -189,32 +185,48 @@ def round_file(study, group, k):
     return checkpoints.suggest.get(study=study, group=group, round=str(k)).output[0]
 
 
-def round_files(sp, group, upto, name=None):
-    """Rounds 1..upto of `group`: their files, or (name) those files' trials' run files."""
-    out = []
-    for k in range(1, upto + 1):
-        path = round_file(sp.study.name, group, k)
-        out += trial_files(sp, [t.id for t in round_trials(path)], name) if name else [path]
-    return out
-
-
-def adaptive_files(wildcards, name=None):
-    """Every round of every group of the study: files (name None) or their runs' `name` files."""
-    sp = get_study(wildcards)
+def study_rounds(sp, group=None, upto=None):
+    """(group, k) of every adaptive round of the study, or of `group`'s rounds 1..upto, in order
+    (static: the rounds' files are the suggest jobs' outputs, whatever they hold)."""
     then = adaptive_settings(sp.study)
     if not then:
         return []
-    return [f for g in adaptive_groups(sp.study) for f in round_files(sp, g, then["rounds"], name)]
+    last = then["rounds"] if upto is None else upto
+    return [(g, k) for g in ([group] if group else adaptive_groups(sp.study)) for k in range(1, last + 1)]
+
+
+def collected(study, part=None, kind="blocks.jsonl"):
+    """A collected part (tunelab.collect): the exploration's, or (part = (group, k)) a round's."""
+    stem = "exploration" if part is None else f"{part[0]}/round{part[1]}"
+    return f"results/{study}/collected/{stem}.{kind}"
+
+
+def get_parts(kind):
+    """Every part of the study, the exploration's first: what collect, collect_curves and dynamics
+    read. Static paths, so no job downstream of a round's checkpoint lists thousands of runs."""
+    return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
+
+
+def get_round_paths(wildcards):
+    return [round_path(wildcards.study, g, k) for g, k in study_rounds(get_study(wildcards))]
+
+
+def get_round_runs(name):
+    """`name` of the runs of one round's trials: known once its suggest checkpoint has run."""
+
+    def files(w):
+        trials = [t.id for t in round_trials(round_file(w.study, w.group, int(w.round)))]
+        return trial_files(get_study(w), trials, name)
+
+    return files
 
 
 def get_round_history(wildcards):
-    """What round k of a group learns from: its exploration trials' runs and rounds 1..k-1's."""
-    sp = get_study(wildcards)
-    label = adaptive_groups(sp.study)[wildcards.group][0]
-    explored = [t.id for t in sp.plan.trials if t.group == label]
-    earlier = int(wildcards.round) - 1
-    return {"metrics": exploration_files(sp, explored) + round_files(sp, wildcards.group, earlier, "metrics.json"),
-            "rounds": round_files(sp, wildcards.group, earlier)}
+    """What round k of a group learns from: the exploration's part (suggest keeps the group's own
+    trials) and the parts of the group's rounds 1..k-1, with those rounds' files."""
+    earlier = study_rounds(get_study(wildcards), wildcards.group, int(wildcards.round) - 1)
+    return {"parts": [collected(wildcards.study, part) for part in [None, *earlier]],
+            "rounds": [round_path(wildcards.study, g, k) for g, k in earlier]}
 
 
 # ---- rungs (search.fidelity; rules in rungs.smk) ----
@@ -275,19 +287,15 @@ def promotion_files(name):
 
 
 def final_rungs_of(study):
-    """{trial: epochs of the last rung it trained in}, once every promotion has run."""
+    """{trial: epochs of the last rung it trained in}, once every promotion has run. The last one
+    is asked for first: until it has run, a job that calls this waits on it alone, and is not
+    re-planned after each earlier promotion (each rung's checkpoint then updates only the next
+    rung's jobs)."""
     from tunelab.search.rungs import final_rungs
 
-    return final_rungs([read_promotion(checkpoints.promote.get(study=study, bracket=b, rung=r).output[0])
-                        for b, r in STUDIES[study].rungs.promotions()])
-
-
-def exploration_files(sp, trials, name="metrics.json"):
-    """`name` of the exploration `trials`' runs: with rungs, at the last rung each reached (so an
-    adaptive round learns from every exploration trial, a stopped one at its last rung's value)."""
-    if sp.rungs is None:
-        return trial_files(sp, trials, name)
-    return final_rung_files(sp, final_rungs_of(sp.study.name), name, trials)
+    done = {(b, r): checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]
+            for b, r in reversed(STUDIES[study].rungs.promotions())}
+    return final_rungs([read_promotion(done[key]) for key in STUDIES[study].rungs.promotions()])
 
 
 def rung_aware_files(name):

@@ -81,8 +81,8 @@ rule overfit:
 
 rule dynamics:
     input:
-        curves=get_curves,
-        metrics=get_metrics,
+        curves="results/{study}/curves.parquet",
+        parts=get_parts("blocks.jsonl"),
         trials="results/{study}/trials.csv",
     output:
         md="results/{study}/dynamics.md",

@@ -4,5 +4,5 @@ from tunelab.collect import collect_file
 from tunelab.io import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
-    collect_file(list(snakemake.input.metrics), snakemake.output[0],  # noqa: F821
+    collect_file(list(snakemake.input.parts), snakemake.output[0],  # noqa: F821
                  list(snakemake.input.rounds))  # noqa: F821

@@ -5,5 +5,5 @@ from tunelab.sanity.dynamics import dynamics_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     i = snakemake.input  # noqa: F821
-    dynamics_file(list(i.curves), list(i.metrics), i.trials, snakemake.output.md,  # noqa: F821
+    dynamics_file(i.curves, list(i.parts), i.trials, snakemake.output.md,  # noqa: F821
                   snakemake.output.png, snakemake.wildcards.study)  # noqa: F821

@@ -1,5 +1,12 @@
 """Gather the runs of a study into tables: runs.csv (one row per run) and trials.csv (per trial).
 
+Collection goes in two steps, so that an adaptive round's checkpoint re-plans only jobs with few
+inputs (Snakemake re-resolves every input of every job that depends on a checkpoint):
+- each phase's finished blocks (the exploration's; each adaptive round's) are gathered into one
+  part, `collected/<phase>.blocks.jsonl` (every block's metrics.json, verbatim, one per line) and
+  `collected/<phase>.curves.parquet` (`collect_part_file`);
+- runs.csv, curves.parquet, the dynamics check and the next round read the parts (`read_parts`).
+
 `trials.csv` has one row per trial and period (statistics over seeds: the trial, or retrain,
 variance) and one row per trial with period `all` (the mean over periods, the pooled retrain spread,
 and the spread of the period means: the data variance). The leaderboard ranks the `all` rows.
@@ -21,17 +28,18 @@ METRIC_COLUMNS = ["status", "reason", "valid_mse", "valid_mae", "best_epoch", "e
 RUNG_COLUMN = "rung_epochs"  # with rungs (search.fidelity): the epoch budget of the run's last rung
 
 
-def read_block(path: str | Path) -> list[dict]:
-    """The rows of one finished block (metrics.json of one training job)."""
-    block = json.loads(Path(path).read_text())
+def read_block(block: str | Path | dict) -> list[dict]:
+    """The rows of one finished block: its metrics.json (a path, or its content as read)."""
+    block = block if isinstance(block, dict) else json.loads(Path(block).read_text())
     ids = {k: block.get(k, "") for k in ("study", "period", "trial", "group")}
     rung = {RUNG_COLUMN: block["stop_epoch"]} if "stop_epoch" in block else {}
     return [{**ids, **run, **rung, **block["hyperparameters"]} for run in block["runs"]]
 
 
-def runs_table(paths: list[str | Path], phases: dict[str, tuple[str, int]] | None = None) -> pd.DataFrame:
-    """One row per run; `phases`: trial -> (phase, round) of adaptive trials (others: exploration)."""
-    rows = [row for path in paths for row in read_block(path)]
+def runs_table(blocks: list, phases: dict[str, tuple[str, int]] | None = None) -> pd.DataFrame:
+    """One row per run of `blocks` (metrics.json paths or contents); `phases`: trial -> (phase,
+    round) of adaptive trials (others: exploration)."""
+    rows = [row for block in blocks for row in read_block(block)]
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=ID_COLUMNS + METRIC_COLUMNS)
@@ -112,12 +120,36 @@ def finished_blocks(study_dir: str | Path) -> list[Path]:
     return sorted(Path(study_dir, "runs").glob("*/*/*/metrics.json"))
 
 
-def collect_file(metrics_paths: list[str], output: str, round_paths: list[str] = ()) -> pd.DataFrame:
-    """The collect rule: every finished block's metrics.json -> runs.csv (with each trial's phase
-    and round, from the adaptive rounds' files)."""
+def collect_part_file(metrics_paths: list[str], curves_paths: list[str], out_blocks: str,
+                      out_curves: str) -> int:
+    """The collect_exploration and collect_round rules: one phase's blocks -> its part (the
+    metrics.json files verbatim, one per line, in the order given; their curves as one table)."""
+    from tunelab.analysis.curves import curves_table
+    from tunelab.io import write_text
+
+    lines = [json.dumps(json.loads(Path(p).read_text()), separators=(",", ":")) for p in metrics_paths]
+    write_text(out_blocks, "".join(line + "\n" for line in lines))
+    with atomic_path(out_curves) as tmp:
+        curves_table(curves_paths).to_parquet(tmp, index=False)
+    print(f"{len(lines)} blocks, {len(curves_paths)} curves")
+    return len(lines)
+
+
+def read_parts(part_paths: list[str | Path], group: str | None = None) -> list[dict]:
+    """The blocks of these parts (blocks.jsonl), in order; `group`: only that group's trials'."""
+    blocks = []
+    for path in part_paths:
+        with open(path) as fh:
+            blocks += [json.loads(line) for line in fh if line.strip()]
+    return blocks if group is None else [b for b in blocks if b.get("group", "") == group]
+
+
+def collect_file(part_paths: list[str], output: str, round_paths: list[str] = ()) -> pd.DataFrame:
+    """The collect rule: the parts' blocks -> runs.csv (with each trial's phase and round, from the
+    adaptive rounds' files)."""
     from tunelab.search.rounds import phase_table
 
-    runs = runs_table(metrics_paths, phase_table(list(round_paths)))
+    runs = runs_table(read_parts(part_paths), phase_table(list(round_paths)))
     write_table(runs, output)
     bad = runs[runs["status"] != "ok"]
     print(f"{len(runs)} runs, {len(bad)} infeasible")

@@ -42,15 +42,18 @@ def curves_table(paths: list[str | Path]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def collect_curves_file(paths: list[str], output: str) -> pd.DataFrame:
-    """The collect_curves rule: every block's curves.csv -> curves.parquet (columnar, one file)."""
+def collect_curves_file(part_paths: list[str], output: str) -> pd.DataFrame:
+    """The collect_curves rule: the parts' curves (collected/<phase>.curves.parquet, see
+    tunelab.collect) -> curves.parquet, one columnar table of every run's epochs."""
     from tunelab.io import atomic_path
 
-    table = curves_table(paths)
+    parts = [pd.read_parquet(p) for p in part_paths]
+    parts = [f for f in parts if len(f)]
+    table = pd.concat(parts, ignore_index=True) if parts else curves_table([])
     with atomic_path(output) as tmp:
         table.to_parquet(tmp, index=False)
     runs = table.groupby(["period", "trial", "seed"]).ngroups
-    print(f"{len(paths)} blocks, {len(table)} epochs of {runs} runs")
+    print(f"{len(part_paths)} parts, {len(table)} epochs of {runs} runs")
     return table
 
 

@@ -61,28 +61,14 @@ def run_flags(curve: pd.DataFrame, dead: list[str] | None = None,
     return flags
 
 
-def read_curves(paths: list[str | Path]) -> pd.DataFrame:
-    """curves.csv files of a study, with period, trial and block read from their paths."""
-    frames = []
-    for path in paths:
-        parts = Path(path).parts
-        frame = pd.read_csv(path)
-        if frame.empty:
-            continue
-        frames.append(frame.assign(period=parts[-4], trial=parts[-3], block=parts[-2]))
-    if not frames:
-        return pd.DataFrame(columns=["period", "trial", "block", "seed", "epoch", "train_loss", "lr",
-                                     "grad_norm", "param_norm"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def read_dead(metrics_paths: list[str | Path]) -> dict[tuple[str, str, int], list[str]]:
-    """(period, trial, seed) -> names of the parameters that never got a gradient (metrics.json)."""
+def read_dead(blocks: list) -> dict[tuple[str, str, int], list[str]]:
+    """(period, trial, seed) -> names of the parameters that never got a gradient (from the blocks'
+    metrics.json: paths or contents)."""
     import json
 
     dead = {}
-    for path in metrics_paths:
-        block = json.loads(Path(path).read_text())
+    for block in blocks:
+        block = block if isinstance(block, dict) else json.loads(Path(block).read_text())
         for seed, names in (block.get("dead_params") or {}).items():
             if names:
                 dead[(block["period"], block["trial"], int(seed))] = list(names)
@@ -196,14 +182,16 @@ def dynamics_markdown(study: str, flags: pd.DataFrame, runs: int, trials: pd.Dat
     return "\n".join(lines)
 
 
-def dynamics_file(curves_paths: list[str], metrics_paths: list[str], trials_csv: str, out_md: str,
+def dynamics_file(curves_parquet: str, part_paths: list[str], trials_csv: str, out_md: str,
                   out_png: str, study: str) -> pd.DataFrame:
-    """The dynamics rule: every run's curve and metrics + trials.csv -> dynamics.md, plots/norms.png."""
+    """The dynamics rule: every run's curve (curves.parquet) and metrics (the collected parts' blocks,
+    see tunelab.collect) + trials.csv -> dynamics.md, plots/norms.png."""
+    from tunelab.collect import read_parts
     from tunelab.io import write_text
 
-    curves = read_curves(curves_paths)
+    curves = pd.read_parquet(curves_parquet)
     trials = pd.read_csv(trials_csv, keep_default_na=False, na_values=[""])
-    flags = flag_table(curves, read_dead(metrics_paths))
+    flags = flag_table(curves, read_dead(read_parts(part_paths)))
     runs = curves[["period", "trial", "seed"]].drop_duplicates().shape[0]
     plot_norms(_get_norms_info(curves, trials), out_png, title=f"{study}: training dynamics of the "
                "best trials")

@@ -1,9 +1,10 @@
 """The adaptive phase: one round of Bayesian optimisation, a pure function of the finished runs.
 
 The `suggest` checkpoint of round k of a group calls `suggest_file`: it reads the finished runs of
-the group's exploration trials and of its rounds 1..k-1, scores each trial as the leaderboard does
-(tunelab.collect.summarise: mean over periods of the mean over seeds; any failed run makes the trial
-infeasible), fits a Gaussian process and proposes `batch` new trials.
+the group's exploration trials and of its rounds 1..k-1 (from their collected parts, see
+tunelab.collect), scores each trial as the leaderboard does (tunelab.collect.summarise: mean over
+periods of the mean over seeds; any failed run makes the trial infeasible), fits a Gaussian
+process and proposes `batch` new trials.
 
 Model and acquisitions are BoTorch's public API (SingleTaskGP, qLogExpectedImprovement,
 qProbabilityOfImprovement, qUpperConfidenceBound, optimize_acqf), not a hand-written GP:
@@ -50,21 +51,19 @@ def round_seed(seed: int, group: str, k: int) -> int:
 # --- history ---------------------------------------------------------------------------------
 
 
-def load_history(metrics_paths: list[str], objective: str) -> list[dict]:
+def load_history(blocks: list, objective: str) -> list[dict]:
     """One entry per finished trial, sorted by trial id: its values (exact types, from the runs'
-    metrics.json), the leaderboard's objective, the retrain variance of that mean, feasibility."""
+    metrics.json: `blocks` are their paths or contents), the leaderboard's objective, the retrain
+    variance of that mean, feasibility."""
     from pathlib import Path
 
     from tunelab.collect import runs_table, summarise
 
-    paths = sorted(map(str, metrics_paths))
-    values = {}
-    for path in paths:
-        block = json.loads(Path(path).read_text())
-        values[block["trial"]] = block["hyperparameters"]
+    blocks = [b if isinstance(b, dict) else json.loads(Path(b).read_text()) for b in blocks]
+    values = {b["trial"]: b["hyperparameters"] for b in blocks}
     if not values:
         return []
-    board = summarise(runs_table(paths), objective)
+    board = summarise(runs_table(blocks), objective)
     board = board[board["period"] == "all"].sort_values("trial")
     history = []
     for row in board.itertuples(index=False):
@@ -259,28 +258,32 @@ def drawn_by(round_paths: list[str]) -> dict[str, str]:
     return {row["trial"]: row["acquisition"] for p in round_paths for row in read_round(str(p))}
 
 
-def suggest_round(spec: dict, metrics_paths: list[str], round_paths: list[str]) -> list[dict]:
-    """The rows of round `spec['round']`: a pure function of the runs and the earlier rounds."""
-    history = load_history(metrics_paths, spec["objective"])
+def suggest_round(spec: dict, blocks: list, round_paths: list[str]) -> list[dict]:
+    """The rows of round `spec['round']`: a pure function of the runs (`blocks`: their metrics.json
+    paths or contents) and the earlier rounds."""
+    history = load_history(blocks, spec["objective"])
     rnd = Round(spec, history, drawn_by(round_paths))
     trials, names = rnd.suggest()
     return round_rows(trials, int(spec["round"]), names)
 
 
-def suggest_file(spec: dict | str, metrics_paths: list[str], round_paths: list[str],
+def suggest_file(spec: dict | str, part_paths: list[str], round_paths: list[str],
                  output: str) -> list[dict]:
-    """The suggest rule: write round k's trials to `output` (atomically)."""
+    """The suggest rule: write round k's trials to `output` (atomically), from the parts (see
+    tunelab.collect) of the exploration and of the group's rounds 1..k-1: the group's blocks."""
     import time
 
+    from tunelab.collect import read_parts
     from tunelab.io import write_csv
 
     spec = json.loads(spec) if isinstance(spec, str) else spec
     start = time.perf_counter()
-    rows = suggest_round(spec, metrics_paths, round_paths)
+    blocks = read_parts(part_paths, group=spec["label"])
+    rows = suggest_round(spec, blocks, round_paths)
     columns = ROUND_COLUMNS + [n for n in spec["searched"] if any(n in r for r in rows)]
     write_csv(output, rows, columns)
     print(f"{spec['study']} group {spec['group']} round {spec['round']}: {len(rows)} trials from "
-          f"{len(metrics_paths)} finished blocks in {time.perf_counter() - start:.1f} s")
+          f"{len(blocks)} finished blocks in {time.perf_counter() - start:.1f} s")
     for row in rows:
         print(f"  {row['trial']} {row['acquisition']}: {row['values']}")
     return rows
