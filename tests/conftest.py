@@ -94,12 +94,20 @@ def prepared(tmp_path_factory) -> str:
     return str(tmp / "synth.parquet")
 
 
+def study_dir(path: Path, study: dict | None = None, name: str = "tiny") -> Path:
+    """`path` as a working directory: the synthetic dataset at data/synth.csv and, if given, `study`
+    as params/<name>.yaml."""
+    (path / "data").mkdir(parents=True)
+    synthetic_frame().to_csv(path / "data" / "synth.csv", index=False)
+    if study is not None:
+        write_study(path, name, study)
+    return path
+
+
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     """A working directory with the synthetic dataset at data/synth.csv."""
-    (tmp_path / "data").mkdir()
-    synthetic_frame().to_csv(tmp_path / "data" / "synth.csv", index=False)
-    return tmp_path
+    return study_dir(tmp_path)
 
 
 def snakemake(workdir: Path, *args: str, study: str = "tiny", check: bool = True,

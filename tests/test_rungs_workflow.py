@@ -10,7 +10,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, snakemake, synthetic_frame, tiny_study, write_study
+from conftest import SNAKEFILE, snakemake, study_dir, tiny_study, write_study
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +29,7 @@ def rung_study(**fidelity):
 
 
 def new_workdir(factory, name):
-    workdir = factory.mktemp(name)
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
-    write_study(workdir, "tiny", rung_study())
-    return workdir
+    return study_dir(factory.mktemp(name), rung_study())
 
 
 def ran(proc, rule):

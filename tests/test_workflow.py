@@ -8,7 +8,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, job_counts, snakemake, tiny_study, write_study
+from conftest import SNAKEFILE, job_counts, snakemake, study_dir, tiny_study, write_study
 
 pytestmark = pytest.mark.e2e
 
@@ -30,12 +30,7 @@ def block_files(workdir):
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
     """The tiny study run once to the end (shared by the read-only tests)."""
-    from conftest import synthetic_frame
-
-    workdir = tmp_path_factory.mktemp("finished")
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
-    write_study(workdir, "tiny", tiny_study())
+    workdir = study_dir(tmp_path_factory.mktemp("finished"), tiny_study())
     proc = run_tiny(workdir)
     return workdir, proc
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import snakemake, synthetic_frame, tiny_study, write_study
+from conftest import snakemake, study_dir, tiny_study
 
 OUT = "results/tiny"
 PLOTS = ["periods", "curves.all", "curves.best", "axis.learning_rate", "axis.hidden_size",
@@ -16,9 +16,6 @@ TARGETS = [f"{OUT}/report.md", f"{OUT}/summary.json", f"{OUT}/checklist.md", f"{
 
 
 def run_study(workdir: Path):
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
     study = tiny_study(baseline={"hidden_size": 8, "learning_rate": 0.01}, confirm_seeds=2)
     study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [0.001, 0.01]}
-    write_study(workdir, "tiny", study)
-    return workdir, snakemake(workdir, *TARGETS)
+    return study_dir(workdir, study), snakemake(workdir, *TARGETS)

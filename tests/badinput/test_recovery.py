@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import SNAKEFILE, job_counts, snakemake, tiny_study, write_study
+from conftest import SNAKEFILE, job_counts, snakemake, study_dir, tiny_study, write_study
 
 pytestmark = pytest.mark.e2e
 
@@ -30,12 +30,7 @@ def metrics(workdir):
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
-    from conftest import synthetic_frame
-
-    workdir = tmp_path_factory.mktemp("recovery")
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data" / "synth.csv", index=False)
-    write_study(workdir, "tiny", tiny_study(confirm_seeds=0))
+    workdir = study_dir(tmp_path_factory.mktemp("recovery"), tiny_study(confirm_seeds=0))
     snakemake(workdir)
     return workdir
 

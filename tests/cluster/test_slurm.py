@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, SNAKEFILE, adaptive_tiny, snakemake, synthetic_frame, tiny_study, write_study
+from conftest import REPO, SNAKEFILE, adaptive_tiny, snakemake, study_dir, tiny_study
 
 pytestmark = pytest.mark.e2e
 
@@ -78,10 +78,7 @@ def slurm() -> None:
 
 
 def make_workdir(path: Path) -> Path:
-    (path / "data").mkdir(parents=True)
-    synthetic_frame().to_csv(path / "data" / "synth.csv", index=False)
-    write_study(path, "tiny", tiny_study())  # 2 periods x 2 trials x 2 seeds (one block), 3 epochs
-    return path
+    return study_dir(path, tiny_study())  # 2 periods x 2 trials x 2 seeds (one block), 3 epochs
 
 
 @pytest.fixture(scope="module")
@@ -271,10 +268,7 @@ def test_adaptive_rounds_on_slurm_match_a_local_run(slurm, tmp_path):
     """The suggest checkpoints run as cluster jobs and give the same rounds and runs as locally."""
     dirs = {}
     for name in ("local", "slurm"):
-        dirs[name] = tmp_path / name
-        (dirs[name] / "data").mkdir(parents=True)
-        synthetic_frame().to_csv(dirs[name] / "data" / "synth.csv", index=False)
-        write_study(dirs[name], "tiny", adaptive_tiny())
+        dirs[name] = study_dir(tmp_path / name, adaptive_tiny())
     snakemake(dirs["local"], *TARGETS)
     try:
         output = SlurmRun(dirs["slurm"]).wait(timeout=2 * RUN_TIMEOUT)

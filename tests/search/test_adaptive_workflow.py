@@ -9,7 +9,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import SNAKEFILE, adaptive_tiny, job_counts, snakemake, synthetic_frame, write_study
+from conftest import SNAKEFILE, adaptive_tiny, job_counts, snakemake, study_dir
 
 pytestmark = pytest.mark.e2e
 
@@ -19,11 +19,7 @@ VIEWS = ["results/tiny/optuna.journal", "results/tiny/plots/convergence.png",
 
 
 def make_workdir(tmp_path_factory, name):
-    workdir = tmp_path_factory.mktemp(name)
-    (workdir / "data").mkdir()
-    synthetic_frame().to_csv(workdir / "data/synth.csv", index=False)
-    write_study(workdir, "tiny", adaptive_tiny())
-    return workdir
+    return study_dir(tmp_path_factory.mktemp(name), adaptive_tiny())
 
 
 def round1_trained(workdir, round1) -> int:
