@@ -6,7 +6,6 @@ import random
 
 import pytest
 from tunelab.search.rungs import (
-    bracket_sizes,
     final_rungs,
     make_rung_plan,
     promote,
@@ -50,7 +49,7 @@ def test_hyperband_brackets_split_the_trials_and_start_later():
     plan = make_rung_plan({"min_epochs": 3, "eta": 3, "brackets": 3}, 27, trials)
     assert [b.epochs for b in plan.brackets] == [(3, 9, 27), (9, 27), (27,)]
     assert sum(len(b.trials) for b in plan.brackets) == 27
-    assert [len(b.trials) for b in plan.brackets] == bracket_sizes(27, 3, 3, 3)
+    assert [len(b.trials) for b in plan.brackets] == [14, 8, 5]  # Hyperband weights 9, 5, 3 scaled to 27
     assert len(plan.brackets[0].trials) > len(plan.brackets[1].trials) > len(plan.brackets[2].trials)
     assert {t for b in plan.brackets for t in b.trials} == set(trials)  # each trial in one bracket
     assert make_rung_plan({"min_epochs": 3, "brackets": 9}, 27, trials).brackets[-1].epochs == (27,)
@@ -130,3 +129,21 @@ def test_rungs_rows_give_each_trial_its_outcome_at_the_full_budget():
     assert [(r["trial"], r["rung"]) for r in rows] == [("ta", 0), ("tb", 0), ("ta", 1)]
     assert rows[0]["final_objective"] == 0.2 and math.isnan(rows[1]["final_objective"])
     assert final_rungs([r0, r1]) == {"ta": 9, "tb": 3}
+
+
+def test_a_rungs_retrain_spread_is_the_leaderboards_and_unmeasured_with_one_seed():
+    from tunelab.collect import runs_table, summarise
+    from tunelab.search.rungs import trial_scores
+
+    def block(period, seeds):
+        return {"trial": "t00000001", "period": period, "group": "", "hyperparameters": {},
+                "runs": [{"seed": s, "status": "ok", "reason": "", "valid_mse": v, "valid_mae": v,
+                          "best_epoch": 1, "epochs_run": 1, "train_time": 0.1, "train_examples": 1,
+                          "valid_examples": 1} for s, v in seeds]}
+
+    for blocks in ([block("v2020-01", [(0, 1.0)]), block("v2020-02", [(0, 2.0)])],
+                   [block("v2020-01", [(0, 1.0), (1, 1.5)]), block("v2020-02", [(0, 2.0), (1, 2.2)])]):
+        board = summarise(runs_table(blocks)).query("period == 'all'").iloc[0]
+        score = trial_scores(blocks, "valid_mse")["t00000001"]
+        assert score["objective"] == pytest.approx(board["objective_mean"])
+        assert score["objective_std"] == pytest.approx(board["objective_std"], nan_ok=True)

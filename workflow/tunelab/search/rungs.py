@@ -143,10 +143,10 @@ def trial_scores(blocks: list[dict], objective: str) -> dict[str, dict]:
         for r in rows:
             per_period.setdefault(r["period"], []).append(r[objective])
         means = [sum(v) / len(v) for v in per_period.values()]
-        spread = [_std(v) for v in per_period.values()]
+        spread = [s for s in map(_std, per_period.values()) if math.isfinite(s)]  # one seed: unmeasured
         scores[trial] = {
             "objective": round(sum(means) / len(means), ROUNDING) if ok else float("nan"),
-            "objective_std": math.sqrt(sum(s * s for s in spread) / len(spread)) if ok else float("nan"),
+            "objective_std": math.sqrt(sum(s * s for s in spread) / len(spread)) if ok and spread else float("nan"),
             "feasible": ok,
             "epochs_run": sum(r["epochs_run"] for r in rows),
             "runs": len(rows),
@@ -200,8 +200,9 @@ def hopeless(prediction: dict, leader: dict) -> bool:
 
 
 def _std(values: list[float]) -> float:
+    """The sample std; NaN (unmeasured, not 0) for one value, as in tunelab.collect.summarise."""
     if len(values) < 2:
-        return 0.0
+        return float("nan")
     mean = sum(values) / len(values)
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
