@@ -15,7 +15,6 @@ from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
 from tunelab.search.rounds import round_path, round_trials, settings as adaptive_settings, suggest_spec
-from tunelab.workflow import trial_files
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
@@ -157,9 +156,9 @@ def run_targets(wildcards):
     for name, sp in STUDIES.items():
         study = SimpleNamespace(study=name)
         confirming = get_confirmation("metrics.json")(study)
-        files += rung_aware_files("metrics.json")(study) + [
-            f for g, k in study_rounds(sp)
-            for f in trial_files(sp, [t.id for t in round_trials(round_file(name, g, k))])] + confirming
+        rounds = [SimpleNamespace(study=name, group=g, round=k) for g, k in study_rounds(sp)]
+        files += rung_aware_files("metrics.json")(study)
+        files += [f for w in rounds for f in get_round_runs("metrics.json")(w)] + confirming
     return files
 
 
@@ -239,6 +238,7 @@ def get_rung_plan(wildcards):
     return rungs
 
 
+@signature_once
 def get_rung_spec(w):
     return rung_spec_json(get_study(w), int(w.epochs), w.period, w.trial, w.block)
 
@@ -248,6 +248,7 @@ def get_rung_plan_summary(w):
     return plan_summary(get_rung_plan(w), len(sp.plan.periods), len(sp.study.seeds))
 
 
+@signature_once
 def get_resume(wildcards):
     """state.pt of the same block at the rung this one continues (none for a first rung)."""
     before = get_rung_plan(wildcards).previous_epochs(wildcards.trial, int(wildcards.epochs))
@@ -305,7 +306,7 @@ def rung_aware_files(name):
     def files(w):
         sp = get_study(w)
         if sp.rungs is None:
-            return [p[: -len("metrics.json")] + name for p in metrics_files(sp)]
+            return metrics_files(sp, name)
         return final_rung_files(sp, final_rungs_of(w.study), name)
 
     return files

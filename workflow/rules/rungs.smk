@@ -32,8 +32,6 @@ rule train_rung:
         runtime=train_setting("runtime"),
         gpu=train_setting("gpu"),
         slurm_extra=train_setting("slurm_extra"),
-    group:
-        "train"
     conda:
         "../envs/tunelab.yaml"
     shell:

@@ -198,12 +198,9 @@ def run_dir(study: str, period: str, trial: str, block: str) -> str:
     return f"results/{study}/runs/{period}/{trial}/{block}"
 
 
-def metrics_files(sp: StudyPlan) -> list[str]:
-    return [f"{run_dir(sp.study.name, p, t, b)}/metrics.json" for p, t, b in sp.plan.jobs()]
-
-
-def curves_files(sp: StudyPlan) -> list[str]:
-    return [f"{run_dir(sp.study.name, p, t, b)}/curves.csv" for p, t, b in sp.plan.jobs()]
+def metrics_files(sp: StudyPlan, name: str = "metrics.json") -> list[str]:
+    """`name` (metrics.json, curves.csv) of every training job of the plan."""
+    return [f"{run_dir(sp.study.name, p, t, b)}/{name}" for p, t, b in sp.plan.jobs()]
 
 
 def confirm_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") -> list[str]:
