@@ -162,3 +162,24 @@ def test_a_rungs_promotion_replans_only_jobs_that_list_the_promoted_trials(workd
     assert depending == ["promote", "rungs_table"]  # the collection waits on the last promotion alone
     assert len(promoted) == 3 and "promote" in {j["rule"] for j in jobs}
     assert trials_named(jobs) == set(promoted)  # the next rung's runs; not the exploration's every run
+
+
+def test_round_and_promotion_files_are_read_once_while_unchanged(tmp_path):
+    """Input functions ask for a round's or a promotion's file once per job; it is parsed once,
+    and again when it changes."""
+    import os
+
+    from tunelab.io import read_cached
+
+    path, calls = tmp_path / "r0.json", []
+
+    def parse(fh):
+        calls.append(1)
+        return json.load(fh)
+
+    path.write_text('{"promoted": ["t00000001"]}')
+    assert [read_cached(path, parse) for _ in range(3)][-1] == {"promoted": ["t00000001"]}
+    assert len(calls) == 1
+    path.write_text('{"promoted": ["t00000002", "t00000003"]}')
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert read_cached(path, parse) == {"promoted": ["t00000002", "t00000003"]} and len(calls) == 2

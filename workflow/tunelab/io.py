@@ -60,3 +60,22 @@ def log_to(path: str | Path | None):
             fh.flush()
             sys.__stderr__.write(f"tunelab: failed, see {path}\n")
             raise
+
+
+_PARSED: dict[str, tuple[tuple[int, int], object]] = {}
+
+
+def read_cached(path: str | Path, parse):
+    """`parse(open file)` of `path`, cached by (mtime, size): the DAG's many input-function calls
+    (Snakefile parse time) read each round or promotion file once, and again when it changes."""
+    import os
+
+    st = os.stat(path)
+    key = (st.st_mtime_ns, st.st_size)
+    hit = _PARSED.get(str(path))
+    if hit and hit[0] == key:
+        return hit[1]
+    with open(path, newline="") as fh:
+        value = parse(fh)
+    _PARSED[str(path)] = (key, value)
+    return value

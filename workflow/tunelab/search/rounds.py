@@ -15,6 +15,7 @@ import os
 import re
 from typing import Any
 
+from tunelab.io import read_cached
 from tunelab.search.plan import Trial
 from tunelab.search.samplers import GridSampler
 from tunelab.study import Study, StudyError, schema
@@ -75,22 +76,11 @@ def round_rows(trials: list[Trial], k: int, acquisitions: list[str]) -> list[dic
             for t, a in zip(trials, acquisitions, strict=True)]
 
 
-_CACHE: dict[str, tuple[tuple, list[dict]]] = {}
-
-
 def read_round(path: str) -> list[dict]:
-    """The rows of a round file, `values` parsed; cached by (mtime, size), so the DAG's many
-    input-function calls read each file once."""
-    st = os.stat(path)
-    key = (st.st_mtime_ns, st.st_size)
-    hit = _CACHE.get(path)
-    if hit and hit[0] == key:
-        return hit[1]
-    with open(path, newline="") as fh:
-        rows = [{**row, "round": int(row["round"]), "position": int(row["position"]),
-                 "values": json.loads(row["values"])} for row in csv.DictReader(fh)]
-    _CACHE[path] = (key, rows)
-    return rows
+    """The rows of a round file, `values` parsed (read once while it is unchanged)."""
+    return read_cached(path, lambda fh: [
+        {**row, "round": int(row["round"]), "position": int(row["position"]), "values": json.loads(row["values"])}
+        for row in csv.DictReader(fh)])
 
 
 def round_trials(path: str) -> list[Trial]:

@@ -108,22 +108,12 @@ def promotion_path(study: str, bracket: int, rung: int) -> str:
     return f"results/{study}/rungs/b{bracket}/r{rung}.json"
 
 
-_CACHE: dict[str, tuple[tuple, dict]] = {}
-
-
 def read_promotion(path: str) -> dict:
-    """A promotion's output, cached by (mtime, size): the DAG's input functions ask for each one
-    many times (collect, curves, dynamics, the adaptive rounds), and it is read once."""
-    import os
+    """A promotion's output (read once while it is unchanged: the DAG's input functions ask for
+    each one many times)."""
+    from tunelab.io import read_cached
 
-    st = os.stat(path)
-    key = (st.st_mtime_ns, st.st_size)
-    hit = _CACHE.get(path)
-    if hit and hit[0] == key:
-        return hit[1]
-    data = json.loads(Path(path).read_text())
-    _CACHE[path] = (key, data)
-    return data
+    return read_cached(path, json.load)
 
 
 # ---- promotion: a pure function of a finished rung -------------------------------------------
