@@ -100,7 +100,7 @@ def get_group_spec(wildcards):
 def get_context(wildcards):
     """What the analysis rules need to know about the study (tunelab.analysis.context)."""
     sp = get_study(wildcards)
-    return study_context(sp.study, sp.plan)
+    return study_context(sp.study, sp.plan, sp.rungs)
 
 
 def get_confirmation(name):

@@ -26,8 +26,11 @@ class StudyContext(dict):
                 f"scientific: {names})")
 
 
-def study_context(study, plan) -> dict[str, Any]:
-    """The study's question, objective, searched space, seeds, baseline and decision settings."""
+def study_context(study, plan, rungs=None) -> dict[str, Any]:
+    """The study's question, objective, searched space, seeds, baseline and decision settings;
+    with rungs (`rungs`: its RungPlan, search.fidelity) the full epoch budget a candidate must have
+    trained to and the rungs' epochs (curves plots draw them). Without, those keys are absent, so
+    other studies' analysis parameters (and thus their finished outputs) do not change."""
     from tunelab.search.baseline import baseline_values
 
     _, source = baseline_values(study)
@@ -51,22 +54,8 @@ def study_context(study, plan) -> dict[str, Any]:
         "baseline": {"trial": base.id, "group": base.group, "values": dict(base.values),
                      "source": source, "given": bool(study.config.get("baseline"))},
         "decision": dict(study.config.get("decision") or {}),
-        **_rungs(study, plan),
+        **({"full_epochs": rungs.full_epochs, "rung_epochs": list(rungs.brackets[0].epochs)} if rungs else {}),
     })
-
-
-def _rungs(study, plan) -> dict[str, Any]:
-    """With rungs (search.fidelity): the full epoch budget a candidate must have trained to, and
-    the rungs' epochs (curves plots draw them). Absent otherwise, so other studies' analysis
-    parameters (and thus their finished outputs) do not change."""
-    fidelity = study["search"].get("fidelity")
-    if not fidelity:
-        return {}
-    from tunelab.search.rungs import rung_epochs
-
-    full = max(int(t.values.get("epochs", 0)) for t in plan.trials)
-    return {"full_epochs": full,
-            "rung_epochs": list(rung_epochs(fidelity["min_epochs"], fidelity.get("eta", 3), full))}
 
 
 def make_context(**overrides) -> dict[str, Any]:
