@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
-from tunelab.sanity.fast import cap_epochs, fast_mode, fast_requested
+from tunelab.sanity.fast import fast_mode, fast_requested, fast_values
 from tunelab.search.plan import Plan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir
@@ -217,8 +217,8 @@ def trial_files(sp: StudyPlan, trials: list[str], name: str = "metrics.json") ->
 
 def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     found = None if trial in sp.plan.trial_by_id else find_trial(sp.study.name, trial)
-    if found and sp.study.config.get("fast"):  # an adaptive trial in fast mode: epochs capped too
-        found = dataclasses.replace(found, values=cap_epochs(found.values, sp.study.config.get("fast_epochs", 5)))
+    if found:  # an adaptive trial: in fast mode its epochs are capped too
+        found = dataclasses.replace(found, values=fast_values(sp.study, found.values))
     spec = job_spec(sp.study, sp.plan, period, trial, block, found)
     group = sp.plan.job_group(trial, block)
     if group:  # trained by its job group's job (trials_per_job): this job only links its files

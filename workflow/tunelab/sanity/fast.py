@@ -99,12 +99,18 @@ def fast_mode(study: Study, plan: Plan) -> tuple[Study, Plan]:
     periods = [shorten_training(period, train) for period in kept]
     trials = _dedupe([dataclasses.replace(t, values=cap_epochs(t.values, epochs)) for t in plan.trials])
     name = study.name + FAST_SUFFIX
-    fast_study = dataclasses.replace(study, name=name, config={**study.config, "fast": True})
+    fast_study = dataclasses.replace(study, name=name, config={**study.config, "fast": True, "fast_epochs": epochs})
     baseline = plan.baseline_trial and dataclasses.replace(
         plan.baseline_trial, values=cap_epochs(plan.baseline_trial.values, epochs))  # a fair comparison
     fast_plan = dataclasses.replace(plan, study=name, periods=periods, trials=trials,
                                     baseline_trial=baseline)
     return fast_study, fast_plan
+
+
+def fast_values(study: Study, values: dict) -> dict:
+    """A trial's values as fast mode trains them (epochs capped): for trials that join after the
+    plan, such as an adaptive round's."""
+    return cap_epochs(values, study.config["fast_epochs"]) if study.config.get("fast") else values
 
 
 def _dedupe(trials: list[Trial]) -> list[Trial]:
