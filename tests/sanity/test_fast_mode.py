@@ -103,3 +103,14 @@ def test_fast_periods_keeps_several_periods_each_with_a_short_training_window():
         assert short.train[0] == months_back(full.train[1], 1)
     _, plan, _, fast = full_and_fast(fast_periods=5)  # more than the plan has: all of them
     assert len(fast.periods) == len(plan.periods)
+
+
+def test_a_trial_that_joins_after_the_plan_is_capped_as_the_plans_are():
+    """An adaptive round's trial in fast mode trains the plan's capped epochs (the default 5 too)."""
+    from tunelab.sanity.fast import fast_values
+
+    for given, cap in (({"fast_epochs": 4}, 4), ({}, 5)):
+        study, _, fast_study, fast = full_and_fast(hyperparameters={"epochs": 30}, **given)
+        assert fast_values(fast_study, {"epochs": 30, "learning_rate": 0.1}) == {"epochs": cap, "learning_rate": 0.1}
+        assert {t.values["epochs"] for t in fast.trials} == {cap}
+        assert fast_values(study, {"epochs": 30}) == {"epochs": 30}  # not in fast mode: unchanged
