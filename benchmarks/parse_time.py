@@ -1,5 +1,6 @@
 """What parse time pays for the dataset: `snakemake -n` on the default study, and the dataset step
-alone (profile from a cold cache, from a warm cache).
+alone (profile from a cold cache, from a warm cache; and, for comparison, what every parse paid
+before the profile: importing pandas and reading the whole file with it).
 
     python benchmarks/parse_time.py [--repeats 3]
 
@@ -38,6 +39,13 @@ def main() -> None:
         warm = subprocess.run(profile, env=env, check=True, capture_output=True, text=True).stdout.split()
         print(f"dataset profile, cold cache: {float(cold[0]):.3f} s (pandas imported: {cold[1]})")
         print(f"dataset profile, warm cache: {float(warm[0]):.3f} s (pandas imported: {warm[1]})")
+        before = [sys.executable, "-c", "import time; t = time.perf_counter(); import pandas; "
+                  "i = time.perf_counter(); from tunelab.study import load_study; "
+                  "d = load_study('params/default.yaml')['dataset']; r = time.perf_counter(); "
+                  "pandas.read_csv(d['path']); print(i - t, time.perf_counter() - r)"]
+        imported, read = map(float, subprocess.run(before, env=env, check=True, capture_output=True,
+                                                   text=True).stdout.split())
+        print(f"before the profile, every parse: import pandas {imported:.2f} s, read the dataset {read:.2f} s")
         dry = [sys.executable, "-m", "snakemake", "-n", "--quiet", "--config", "month=2026-11"]
         times = [timed(dry, env) for _ in range(args.repeats)]
         print(f"snakemake -n, default study, warm cache: median {statistics.median(times):.2f} s "
