@@ -14,10 +14,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def scratch(name: str) -> Path:
-    """A fresh working directory whose data/raw points at the repository's data."""
-    root = Path(tempfile.mkdtemp(prefix=f"tunelab-bench-{name}-"))
-    (root / "data").mkdir()
+def scratch(name: str, root: Path | None = None) -> Path:
+    """A fresh working directory (`root`, or a new temporary one) whose data/raw points at the
+    repository's data."""
+    root = root or Path(tempfile.mkdtemp(prefix=f"tunelab-bench-{name}-"))
+    (root / "data").mkdir(parents=True)
     os.symlink(REPO / "data" / "raw", root / "data" / "raw")
     (root / "params").mkdir()
     return root

@@ -58,10 +58,7 @@ def bare_twin(root: Path, trials: int, periods: int, case: str, new: int) -> Non
     new jobs, shaped like training jobs (five outputs and a log; one input, the output of an
     earlier training job, as a rung's state), for a collector of their metrics and curves; `all`
     asks for the second collector's output."""
-    source = root / "tunelab"
-    (source / "data").mkdir(parents=True)
-    os.symlink(REPO / "data" / "raw", source / "data" / "raw")
-    (source / "params").mkdir()
+    source = scratch(case, root / "tunelab")
     big_study(source, trials, periods, case)
     jobs = dag_jobs(source, [], {"study": "big"})
     write_bare(jobs, root, source)
