@@ -50,6 +50,11 @@ def test_axis_plot_marks_stopped_trials_and_stars_a_full_budget_one(tmp_path):
     assert info["trials"][info["best"]] == tid(1)
     plot_axis(info, tmp_path / "axis.png")
     assert (tmp_path / "axis.png").stat().st_size > 0
+    # the axis plot and the candidate agree on "stopped": measured against the full budget, not
+    # the longest rung the table holds (here 9 of 27 epochs: every trial stopped, none starred)
+    info = _get_axis_info(trials, "learning_rate", {**ctx, "full_epochs": 27})
+    assert all(info["stopped"]) and info["best"] is None
+    assert select_candidates(trials, {**ctx, "full_epochs": 27})["candidate"] is None
 
 
 def test_rung_curves_follow_each_trial_to_its_last_rung(tmp_path):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import fmt, is_numeric, natural_key, overall, read_table, unit_position
+from tunelab.analysis.tables import fmt, is_numeric, natural_key, overall, read_table, stopped_at_a_rung, unit_position
 from tunelab.search.space import round_sig
 
 EDGE = 0.1  # a best value within 10% of a range's width (in its scaling) of an edge is "near" it
@@ -41,7 +41,7 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
     y = rows["objective_mean"].to_numpy(float)
     err = rows["objective_std"].fillna(0.0).to_numpy(float)
     feasible = np.isfinite(y)
-    stopped = _stopped_at_a_rung(rows)
+    stopped = stopped_at_a_rung(rows, context)
     eligible = feasible & ~stopped  # with rungs: the best is a trial that trained fully
     best = int(np.nanargmin(np.where(eligible, y, np.inf))) if eligible.any() else None
     low, high = _ylim(y[feasible], err[feasible])
@@ -56,15 +56,6 @@ def _get_axis_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
         "adaptive": (rows["phase"] == "adaptive").to_numpy() if "phase" in rows.columns
         else np.zeros(len(rows), bool),
     }
-
-
-def _stopped_at_a_rung(rows: pd.DataFrame) -> np.ndarray:
-    """With rungs (search.fidelity): the trials that stopped before the full budget; their value
-    is the one at their last rung, so it is drawn apart."""
-    if "rung_epochs" not in rows.columns or rows["rung_epochs"].isna().all():
-        return np.zeros(len(rows), bool)
-    rung = rows["rung_epochs"].to_numpy(float)
-    return rung < np.nanmax(rung)
 
 
 def _spread(x: np.ndarray, groups: list[str], width: float = 0.4) -> np.ndarray:

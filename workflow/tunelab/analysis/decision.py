@@ -32,7 +32,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import fmt, jsonable, markdown_table, natural_key, pct, ranked, read_table
+from tunelab.analysis.tables import (
+    fmt,
+    jsonable,
+    markdown_table,
+    natural_key,
+    pct,
+    ranked,
+    read_table,
+    stopped_at_a_rung,
+)
 from tunelab.io import write_text
 
 UNMEASURED = "noise unmeasured"
@@ -43,9 +52,7 @@ UNMEASURED = "noise unmeasured"
 def select_candidates(trials: pd.DataFrame, context: dict) -> dict:
     """The candidate (best trial of the search), the best of each group, and what to confirm."""
     board = ranked(trials).dropna(subset=["objective_mean"])
-    full = context.get("full_epochs")  # with rungs: a trial stopped at a low rung is never chosen
-    if full and "rung_epochs" in board.columns:  # empty: trained outside the rungs (a round's)
-        board = board[~(board["rung_epochs"] < full)]
+    board = board[~stopped_at_a_rung(board, context)]
     baseline = context["baseline"]
     candidate = None
     if len(board):

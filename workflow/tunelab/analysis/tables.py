@@ -49,6 +49,16 @@ def ranked(trials: pd.DataFrame) -> pd.DataFrame:
     return rows.sort_values(["objective_mean", "trial"], na_position="last", kind="stable")
 
 
+def stopped_at_a_rung(trials: pd.DataFrame, context: dict) -> np.ndarray:
+    """With rungs (search.fidelity): the rows of trials that stopped before the full budget
+    (context["full_epochs"]); their value is the one at their last rung. Never a candidate, and
+    drawn apart. A trial trained outside the rungs (an adaptive round's) has no rung_epochs."""
+    full = context.get("full_epochs")
+    if not full or "rung_epochs" not in trials.columns:
+        return np.zeros(len(trials), bool)
+    return (trials["rung_epochs"] < full).to_numpy(bool)
+
+
 def unit_position(value: float, info: dict) -> float:
     """Where `value` lies in a numeric search range, 0 (min) to 1 (max), in the range's scaling."""
     low, high = info["low"], info["high"]
