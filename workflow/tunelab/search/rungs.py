@@ -247,11 +247,15 @@ RUNG_COLUMNS = ["trial", "bracket", "rung", "epochs", "rank", "objective", "obje
                 "decision", "predicted", "predicted_std", "final_objective", "epochs_run", "runs"]
 
 
+def final_objectives(promotions: list[dict]) -> dict[str, float]:
+    """{trial: its objective at the full budget} for the trials that reached the last rung."""
+    return {r["trial"]: r["objective"] for p in promotions if p["next_epochs"] is None for r in p["trials"]}
+
+
 def rungs_rows(promotions: list[dict]) -> list[dict]:
     """rungs.csv: one row per trial and rung it trained in, with the prediction made at that rung
     and the trial's outcome at the full budget (NaN for a trial stopped before it)."""
-    final = {r["trial"]: r["objective"] for p in promotions if p["next_epochs"] is None
-             for r in p["trials"]}
+    final = final_objectives(promotions)
     rows = [{**r, "bracket": p["bracket"], "rung": p["rung"], "epochs": p["epochs"],
              "final_objective": final.get(r["trial"], float("nan"))}
             for p in promotions for r in p["trials"]]
@@ -286,8 +290,7 @@ def rungs_summary(promotions: list[dict], summary: dict) -> dict:
     trained = sum(r["epochs_run"] for p in promotions for r in p["trials"]
                   if p["epochs"] == last[r["trial"]])
     first = [p for p in promotions if p["rung"] == 0]
-    outcome = {r["trial"]: r["objective"] for p in promotions if p["next_epochs"] is None
-               for r in p["trials"]}
+    outcome = final_objectives(promotions)
     rows = [r for p in first for r in p["trials"]]
     leader = {p["bracket"]: next((r for r in p["trials"] if r["feasible"]), None) for p in first}
     would_stop = [bool(leader[p["bracket"]]) and r["feasible"] and r["rank"] > 1
@@ -344,6 +347,7 @@ def rungs_file(paths: list[str], summary: dict, csv_out: str, json_out: str, md_
     write_csv(csv_out, rungs_rows(promotions), RUNG_COLUMNS)
     result = rungs_summary(promotions, summary)
     write_json(json_out, result)
-    write_text(md_out, rungs_markdown(result))
-    print(rungs_markdown(result))
+    md = rungs_markdown(result)
+    write_text(md_out, md)
+    print(md)
     return result
