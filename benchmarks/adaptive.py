@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "workflow"))
 from tunelab.search.adaptive import Round  # noqa: E402
 from tunelab.search.plan import trial_id  # noqa: E402
 from tunelab.search.samplers import QuasiRandomSampler  # noqa: E402
-from tunelab.search.space import parse_entry  # noqa: E402
+from tunelab.study.space import parse_entry  # noqa: E402
 
 ACQUISITIONS = ["ei", "pi", "ucb", "portfolio"]
 
@@ -145,7 +145,7 @@ def run_real(args):
     import yaml
     from tunelab.data.dataset import prepare_file
     from tunelab.search.plan import Trial, job_spec
-    from tunelab.search.space import active_values
+    from tunelab.study.space import active_values
     from tunelab.workflow import plan_study
 
     root = scratch("adaptive")
@@ -209,7 +209,7 @@ def run_real(args):
 
 def _round(spec, history, drawn, sp, space):
     """A round over the study's own space (fixed values from the study, searched = `space`)."""
-    spec = {**spec, "architecture": sp.study["architecture"], "searched": list(space)}
+    spec = {**spec, "architecture": sp.study.architecture, "searched": list(space)}
     rnd = Round(spec, history, drawn, sp.study.space)
     return rnd.suggest()
 

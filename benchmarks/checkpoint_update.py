@@ -104,7 +104,7 @@ def fake_round(sp, batch: int, k: int = 1) -> list[dict]:
     trials = []
     for t in sp.plan.trials[:batch]:
         values = {**t.values, "learning_rate": t.values["learning_rate"] * (1 + 0.01 * k)}
-        trials.append(dataclasses.replace(t, id=trial_id(sp.study["architecture"], values),
+        trials.append(dataclasses.replace(t, id=trial_id(sp.study.architecture, values),
                                           values=values))
     return round_rows(trials, k, ["ei"] * len(trials))
 

@@ -49,7 +49,7 @@ def in_process(workdir: Path, study: str, cores: int) -> float:
         list(pool.imap_unordered(_train, jobs, chunksize=1))
     paths = [f"inproc/{sp.study.name}/{p}/{t}/{b}/metrics.json" for p, t, b in sp.plan.jobs()]
     collect_file(paths, "inproc/runs.csv")
-    summarise_file("inproc/runs.csv", "inproc/trials.csv", sp.study["objective"])
+    summarise_file("inproc/runs.csv", "inproc/trials.csv", sp.study.objective)
     assert len(paths) == len(metrics_files(sp))
     return time.perf_counter() - start
 

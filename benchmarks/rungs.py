@@ -14,7 +14,7 @@ same prepared data:
   over periods and seeds), the promoted runs resumed from their saved state to the next rung, ...
 It reports the share of epochs the rungs spent, the wall-time ratio, whether the best trial is the
 same (or within the retrain noise of the best), and checks that every run the rungs took to the full
-budget is bit for bit the full side's run. The predictor (tunelab.analysis.lcpredict) is measured on
+budget is bit for bit the full side's run. The predictor (tunelab.search.lcpredict) is measured on
 the full side, where every trial has an outcome: Spearman correlation of the prediction from the
 first k epochs with the final objective, and the false-stop rate of the stop_hopeless rule at rung 0.
 Wall times are noisy on a shared machine; the ratio is measured within one run.
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import torch
 from _common import REPO, cleanup, machine, scratch
-from tunelab.analysis.lcpredict import accuracy, predict_trials, spearman
 from tunelab.data.dataset import prepare_file, time_span
 from tunelab.data.windows import load_prepared, period_data
+from tunelab.search.lcpredict import accuracy, predict_trials, spearman
 from tunelab.search.plan import make_plan, resolve_month
 from tunelab.search.rungs import hopeless, make_rung_plan, promote, trial_scores
 from tunelab.study import load_study
@@ -45,7 +45,7 @@ def load(args):
                  "search": {"fidelity": {"min_epochs": args.min_epochs, "eta": args.eta}},
                  "seeds": args.seeds}
     study = load_study(REPO / "params" / "rungs.yaml", overrides=overrides)
-    start, end, _ = time_span(study["dataset"])
+    start, end, _ = time_span(study.section("dataset"))
     plan = make_plan(study, start, end, resolve_month(study))
     trials = [t for t in plan.trials][: args.trials]
     return study, plan, trials
@@ -61,7 +61,7 @@ def train_all(trials, datas, study, stop_epoch=None, saved=None):
     for t in trials:
         for pid, data in datas.items():
             out[t.id, pid] = [
-                train_run(data, study["architecture"], t.values, study["task"]["lags"], seed,
+                train_run(data, study.architecture, t.values, study.task.lags, seed,
                           torch.device("cpu"), stop_epoch, (saved or {}).get((t.id, pid, seed)))
                 for seed in study.seeds]
     return out
@@ -108,7 +108,7 @@ def predictor(full, trials, datas, study, k_values, objective, column):
     for k in k_values:
         curves = {t.id: {p: [[row[column] for row in res["curve"][:k]] for res in full[t.id, p]]
                          for p in datas} for t in trials}
-        pred = predict_trials(curves, study["hyperparameters"]["epochs"])
+        pred = predict_trials(curves, study.hyperparameters["epochs"])
         at_k = trial_scores([{"trial": t.id, "period": p, "runs": [_truncated(res, k, objective, column)
                                                                     for res in full[t.id, p]]}
                              for t in trials for p in datas], objective)
@@ -153,15 +153,15 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     study, plan, trials = load(args)
-    objective = study["objective"]
+    objective = study.objective
     column = "valid_loss" if objective == "valid_mse" else "valid_mae"
-    rung_plan = make_rung_plan(study["search"]["fidelity"], args.epochs, [t.id for t in trials])
+    rung_plan = make_rung_plan(study.search.fidelity, args.epochs, [t.id for t in trials])
     root = scratch("rungs")
     try:
         prepared = root / "data" / "prepared.parquet"
-        prepare_file(study["dataset"], prepared)
+        prepare_file(study.section("dataset"), prepared)
         frame = load_prepared(str(prepared))
-        datas = {p.id: period_data(frame, p.windows(), study["task"]["lags"], study["task"]["horizon"])
+        datas = {p.id: period_data(frame, p.windows(), study.task.lags, study.task.horizon)
                  for p in plan.periods}
     finally:
         cleanup(root)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from tunelab.study import _deep_merge
+from tunelab.study.load import deep_merge
 
 REPO = Path(__file__).resolve().parent.parent
 SNAKEFILE = REPO / "Snakefile"
@@ -71,7 +71,7 @@ def adaptive_tiny() -> dict:
 
 def merge(base: dict, extra: dict) -> dict:
     """`extra` merged into a deep copy of `base` (as --config overrides merge into a study)."""
-    return _deep_merge(copy.deepcopy(base), extra)
+    return deep_merge(copy.deepcopy(base), extra)
 
 
 def write_study(workdir: Path, name: str, study: dict) -> Path:

@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 from tunelab.data.windows import load_prepared, period_data
-from tunelab.search.space import resolve_space
+from tunelab.study.space import resolve_space
 from tunelab.train.batched import Member, train_members, use_batched
 from tunelab.train.loop import train_block, train_job
 

@@ -1,12 +1,14 @@
 """The monthly rotation: deterministic per month, different next month, inside the data, chronological."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
 from tunelab.data.periods import PeriodError, add_months, choose_periods, current_month, explicit, rotate
+from tunelab.study.resolved import Periods
 
 START, END = dt.datetime(2010, 1, 1), dt.datetime(2015, 1, 1)
-SPEC = {"train_months": 6, "valid_months": 1, "test_months": 1, "count": 3}
+SPEC = Periods(train_months=6, valid_months=1, test_months=1, count=3, min_examples=10)
 MONTHS = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)]
 
 
@@ -44,7 +46,7 @@ def test_rotation_visits_many_positions_over_a_year():
 
 
 def test_partial_first_month_is_skipped():
-    periods = rotate(dt.datetime(2010, 1, 15, 7), END, {**SPEC, "count": 1}, "2026-01")
+    periods = rotate(dt.datetime(2010, 1, 15, 7), END, dataclasses.replace(SPEC, count=1), "2026-01")
     assert periods[0].train[0] >= dt.datetime(2010, 2, 1)
 
 
@@ -52,12 +54,12 @@ def test_too_little_data_says_how_much_is_needed():
     with pytest.raises(PeriodError, match="needs 8 whole months.*has 5"):
         rotate(START, dt.datetime(2010, 6, 1), SPEC, "2026-01")
     with pytest.raises(PeriodError, match="periods.count: 99"):
-        rotate(START, END, {**SPEC, "count": 99}, "2026-01")
+        rotate(START, END, dataclasses.replace(SPEC, count=99), "2026-01")
 
 
 def test_explicit_ranges_are_used_and_checked():
     ranges = [{"train": ["2011-01-01", "2011-07-01"], "valid": ["2011-07-01", "2011-08-01"]}]
-    (p,) = choose_periods({**SPEC, "ranges": ranges}, START, END, "2026-01")
+    (p,) = choose_periods(dataclasses.replace(SPEC, ranges=tuple(ranges)), START, END, "2026-01")
     assert p.id == "v2011-07" and p.test is None
     with pytest.raises(PeriodError, match="periods.ranges.0.train.*outside the data"):
         explicit([{"train": ["2009-01-01", "2011-07-01"], "valid": ["2011-07-01", "2011-08-01"]}],

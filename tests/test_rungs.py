@@ -15,6 +15,7 @@ from tunelab.search.rungs import (
     rungs_rows,
     trial_scores,
 )
+from tunelab.study.resolved import Rungs
 
 
 def block(trial, period, *values, status="ok"):
@@ -34,7 +35,7 @@ def test_rung_epochs_grow_by_eta_and_end_at_the_full_budget():
 
 def test_successive_halving_plan_keeps_a_third_at_each_rung():
     trials = [f"t{i:08x}" for i in range(27)]
-    plan = make_rung_plan({"min_epochs": 3, "eta": 3}, 27, trials)
+    plan = make_rung_plan(Rungs(min_epochs=3, eta=3, brackets=1, stop_hopeless=False), 27, trials)
     (b,) = plan.brackets
     assert b.epochs == (3, 9, 27) and b.trials == tuple(trials)
     assert [b.keep(0, 27), b.keep(1, 9), b.keep(2, 3)] == [9, 3, 0]
@@ -46,13 +47,14 @@ def test_successive_halving_plan_keeps_a_third_at_each_rung():
 
 def test_hyperband_brackets_split_the_trials_and_start_later():
     trials = [f"t{i:08x}" for i in range(27)]
-    plan = make_rung_plan({"min_epochs": 3, "eta": 3, "brackets": 3}, 27, trials)
+    plan = make_rung_plan(Rungs(min_epochs=3, eta=3, brackets=3, stop_hopeless=False), 27, trials)
     assert [b.epochs for b in plan.brackets] == [(3, 9, 27), (9, 27), (27,)]
     assert sum(len(b.trials) for b in plan.brackets) == 27
     assert [len(b.trials) for b in plan.brackets] == [14, 8, 5]  # Hyperband weights 9, 5, 3 scaled to 27
     assert len(plan.brackets[0].trials) > len(plan.brackets[1].trials) > len(plan.brackets[2].trials)
     assert {t for b in plan.brackets for t in b.trials} == set(trials)  # each trial in one bracket
-    assert make_rung_plan({"min_epochs": 3, "brackets": 9}, 27, trials).brackets[-1].epochs == (27,)
+    hyperband = make_rung_plan(Rungs(min_epochs=3, eta=3, brackets=9, stop_hopeless=False), 27, trials)
+    assert hyperband.brackets[-1].epochs == (27,)
 
 
 def test_promotion_ranks_by_mean_over_periods_and_seeds_and_breaks_ties_by_trial_id():

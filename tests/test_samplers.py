@@ -4,7 +4,7 @@ import math
 
 import pytest
 from tunelab.search.samplers import SAMPLERS, GridSampler, QuasiRandomSampler, make_sampler
-from tunelab.search.space import parse_entry
+from tunelab.study.space import parse_entry
 
 SPACE = [
     parse_entry("learning_rate", {"role": "nuisance", "min": 1.0e-5, "max": 1.0, "scaling": "log"}),

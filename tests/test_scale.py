@@ -35,16 +35,16 @@ def plans(**studies):
 
 def test_per_study_is_a_constant_when_the_studies_agree():
     studies = plans(a={}, b={"seeds": 3})
-    assert per_study(studies, lambda sp: sp.study["resources"]["cpus_per_task"]) == 1
-    mem = per_study(studies, lambda sp: sp.study["resources"]["mem_mb"], grows=True)
+    assert per_study(studies, lambda sp: sp.study.resources.cpus_per_task) == 1
+    mem = per_study(studies, lambda sp: sp.study.resources.mem_mb, grows=True)
     assert mem(SimpleNamespace(study="b"), 1) == 2000 and mem(SimpleNamespace(study="a"), 3) == 6000
 
 
 def test_per_study_looks_up_the_study_when_they_differ():
     studies = plans(a={}, b={"resources": {"mem_mb": 500, "cpus_per_task": 2}})
-    threads = per_study(studies, lambda sp: sp.study["resources"]["cpus_per_task"])
+    threads = per_study(studies, lambda sp: sp.study.resources.cpus_per_task)
     assert [threads(SimpleNamespace(study=s)) for s in "ab"] == [1, 2]
-    mem = per_study(studies, lambda sp: sp.study["resources"]["mem_mb"], grows=True)
+    mem = per_study(studies, lambda sp: sp.study.resources.mem_mb, grows=True)
     assert mem(SimpleNamespace(study="a"), 2) == 4000 and mem(SimpleNamespace(study="b"), 2) == 1000
 
 

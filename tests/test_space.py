@@ -1,5 +1,5 @@
 import pytest
-from tunelab.search.space import SpaceError, active_values, parse_entry, resolve_space, round_sig
+from tunelab.study.space import SpaceError, active_values, parse_entry, resolve_space, round_sig
 
 
 def test_bare_value_is_fixed():
@@ -60,7 +60,7 @@ def test_training_hyperparameter_names_match_the_trainer():
     """space.TRAINING_DEFAULTS and train.TrainConfig name the same training hyperparameters."""
     from dataclasses import fields
 
-    from tunelab.search.space import TRAINING_DEFAULTS
+    from tunelab.study.space import TRAINING_DEFAULTS
     from tunelab.train.loop import TrainConfig
 
     assert set(TRAINING_DEFAULTS) == {f.name for f in fields(TrainConfig)}

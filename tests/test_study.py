@@ -109,8 +109,8 @@ def test_yaml_1e_minus_4_slip_gets_a_hint(tmp_path):
 
 def test_valid_study_gets_defaults():
     study = study_from_dict(tiny_study(), name="tiny")
-    assert study["objective"] == "valid_mse"
-    assert study["search"]["seed"] == 0 and study["search"]["mode"] == "per_scientific"
+    assert study.objective == "valid_mse"
+    assert study.search.seed == 0 and study.search.mode == "per_scientific"
     assert study.seeds == [0, 1]
     assert [hp.name for hp in study.scientific] == ["hidden_size"]
 
@@ -119,7 +119,7 @@ def test_study_naming_only_the_architecture_is_a_sensible_study():
     minimal = {k: tiny_study()[k] for k in ("dataset", "task")}
     study = study_from_dict({**minimal, "architecture": "lstm"}, name="minimal")
     assert [hp.name for hp in study.nuisance] == ["learning_rate"]
-    assert study["search"]["algorithm"] == "quasi_random" and study["search"]["budget"] >= 4
+    assert study.search.algorithm == "quasi_random" and study.search.budget >= 4
 
 
 def test_missing_file_and_bad_yaml(tmp_path):
@@ -136,4 +136,4 @@ def test_yaml_dates_in_ranges_are_accepted(tmp_path):
     study = tiny_study(periods={"ranges": [{"train": ["2020-01-01", "2020-03-01"],
                                             "valid": ["2020-03-01", "2020-04-01"]}]})
     path.write_text(yaml.safe_dump(study).replace("'2020", "2020").replace("01'", "01"))
-    assert load_study(path)["periods"]["ranges"][0]["train"] == ["2020-01-01", "2020-03-01"]
+    assert load_study(path).periods.ranges[0]["train"] == ["2020-01-01", "2020-03-01"]

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 from tunelab.data.windows import load_prepared, period_data
-from tunelab.search.space import resolve_space
+from tunelab.study.space import resolve_space
 from tunelab.train.loop import TrainConfig, get_lr, train_job
 from tunelab.train.models import ARCHITECTURES, build_model
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import tiny_study
 from tunelab.analysis.context import study_context
 from tunelab.analysis.decision import decide, select_candidates
-from tunelab.search.baseline import BUILTIN_VALUES, baseline_values, confirm_seeds
+from tunelab.search.baseline import BUILTIN_VALUES, baseline_values
 from tunelab.search.plan import job_spec, make_plan, trial_id
 from tunelab.study import study_from_dict
 
@@ -67,7 +67,7 @@ def test_the_baseline_is_a_trial_of_the_plan_with_confirmation_blocks():
     plan = make_plan(s, *SPAN, "2026-11")
     searched = {t.values["hidden_size"]: t.id for t in plan.trials}
     assert plan.baseline == searched[16]  # the search drew the same configuration: shared runs
-    assert confirm_seeds(s) == [3, 4, 5, 6, 7]
+    assert s.confirm_seeds == [3, 4, 5, 6, 7]
     jobs = plan.confirm_jobs([plan.baseline])
     assert sorted({b for _, _, b in jobs}) == ["s3-5", "s6-7"]
     assert len(jobs) == len(plan.periods) * 2

@@ -17,7 +17,7 @@ from matplotlib.colors import to_rgb
 from tunelab.analysis import plotting
 from tunelab.analysis.axis import _get_axis_info, plot_axis
 from tunelab.analysis.convergence import _get_convergence_info, plot_convergence
-from tunelab.analysis.isolation import _get_isolation_info, plot_isolation
+from tunelab.analysis.isolation import isolation_info, plot_isolation
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
 
 CAPTIONS = REPO / "workflow" / "report"
@@ -111,7 +111,7 @@ def test_axis_caption_names_what_the_axis_plot_draws(figures):
 
 def test_isolation_caption_names_what_the_isolation_plot_draws(figures):
     trials, ctx = rich_search()
-    plot_isolation(_get_isolation_info(trials, "hidden_size", ctx), "unused.png")
+    plot_isolation(isolation_info(trials, "hidden_size", ctx), "unused.png")
     fig = figures[0]
     assert drawn_marks(fig) == named_marks(caption("isolation"))
     # one panel for the mean over periods, then one per period, as the caption says

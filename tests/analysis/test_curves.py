@@ -9,12 +9,11 @@ from analysis_data import PERIODS, context, curves_frame, periods_frame, tables,
 from tunelab.analysis.curves import (
     _get_best_curves_info,
     _get_curves_info,
-    collect_curves_file,
     curves_plot_file,
     mean_curves,
 )
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
-from tunelab.collect import collect_part_file
+from tunelab.collect import collect_curves_file, collect_part_file
 
 
 def test_collect_reads_period_and_trial_from_the_block_path_and_merges_the_parts(tmp_path):

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from analysis_data import PERIODS, context, tables, tid, trial
-from tunelab.analysis.isolation import _get_isolation_info, buckets, describe_isolation, isolation_file
+from tunelab.analysis.isolation import buckets, describe_isolation, isolation_file, isolation_info
 
 
 def test_best_per_value_is_taken_over_the_nuisance_hyperparameters(search_tables, ctx):
-    info = _get_isolation_info(search_tables[1], "hidden_size", ctx)
+    info = isolation_info(search_tables[1], "hidden_size", ctx)
     values = {v["label"]: v for v in info["values"]}
     assert list(values) == ["16", "64"]
     assert values["16"]["best"] == tid(1) and values["16"]["mean"] == pytest.approx(0.52)
@@ -24,7 +24,7 @@ def test_best_per_value_is_taken_over_the_nuisance_hyperparameters(search_tables
 def test_per_period_winner_can_differ_from_the_overall_winner():
     trials = [trial(1, {PERIODS[0]: 0.30, PERIODS[1]: 0.62}, group="hidden_size=16", hidden_size=16),
               trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 0.60}, group="hidden_size=64", hidden_size=64)]
-    info = _get_isolation_info(tables(trials)[1], "hidden_size", context())
+    info = isolation_info(tables(trials)[1], "hidden_size", context())
     assert info["values"][info["winner"]]["label"] == "16"
     assert info["values"][info["period_winner"][PERIODS[1]]]["label"] == "64"
 
@@ -32,10 +32,10 @@ def test_per_period_winner_can_differ_from_the_overall_winner():
 def test_two_values_within_seed_noise_are_described_as_such():
     trials = [trial(1, 0.500, std=0.02, group="hidden_size=16", hidden_size=16),
               trial(2, 0.505, std=0.02, group="hidden_size=64", hidden_size=64)]
-    text = describe_isolation(_get_isolation_info(tables(trials)[1], "hidden_size", context()))
+    text = describe_isolation(isolation_info(tables(trials)[1], "hidden_size", context()))
     assert "Best hidden_size = 16" in text and "within the retrain spread" in text
     trials[1] = trial(2, 0.60, std=0.02, group="hidden_size=64", hidden_size=64)
-    text = describe_isolation(_get_isolation_info(tables(trials)[1], "hidden_size", context()))
+    text = describe_isolation(isolation_info(tables(trials)[1], "hidden_size", context()))
     assert "larger than the retrain spread" in text
 
 
@@ -48,7 +48,7 @@ def test_continuous_scientific_values_are_bucketed_and_the_best_per_bucket_taken
     assert (labels.value_counts() == 5).all()  # quantile buckets: equal counts
     trials = [trial(i, 1.0 - 0.01 * i, dropout=float(v)) for i, v in enumerate(values)]
     space = {"dropout": info}
-    result = _get_isolation_info(tables(trials)[1], "dropout", context(space))
+    result = isolation_info(tables(trials)[1], "dropout", context(space))
     assert result["bucketed"] and len(result["values"]) == 5  # BUCKETS
     assert [v["best"] for v in result["values"]] == [tid(3), tid(7), tid(11), tid(15), tid(19)]
 
@@ -63,6 +63,6 @@ def test_drawing_writes_a_png(tmp_path, search_tables, ctx):
 def test_with_one_seed_the_isolation_sentence_gives_no_noise_verdict():
     trials = [trial(1, 0.50, group="hidden_size=16", hidden_size=16),
               trial(2, 0.40, group="hidden_size=64", hidden_size=64)]
-    text = describe_isolation(_get_isolation_info(tables(trials, seeds=(0,))[1], "hidden_size",
+    text = describe_isolation(isolation_info(tables(trials, seeds=(0,))[1], "hidden_size",
                                                   context()))
     assert "unmeasured" in text and "larger than the retrain spread" not in text

@@ -6,10 +6,10 @@ import pandas as pd
 from analysis_data import PERIODS, curves_frame, runs_frame, tid, trial
 from tunelab.analysis.checklist import checklist_file
 from tunelab.analysis.decision import decide, decision_markdown
-from tunelab.analysis.report import plot_links, report_file
 from tunelab.analysis.tables import jsonable
 from tunelab.analysis.variance import variance_file
 from tunelab.io import write_text
+from tunelab.report.markdown import plot_links, report_file
 
 
 def build(tmp_path, search_tables, ctx, verdict_runs, baselines=None, extra_plots=()):

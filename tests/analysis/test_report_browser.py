@@ -21,7 +21,7 @@ from analysis_study import OUT, TARGETS
 from browser import browser_or_skip, load, screenshot, visible_text
 from conftest import snakemake
 from PIL import Image
-from tunelab.analysis.html import VERDICT_COLOURS
+from tunelab.report.html import VERDICT_COLOURS
 
 pytestmark = pytest.mark.e2e
 

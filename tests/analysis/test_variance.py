@@ -74,8 +74,8 @@ def test_study_variance_is_the_spread_of_each_repeats_best():
 
 
 def test_one_seed_reports_the_retrain_noise_as_unmeasured_not_zero():
-    from tunelab.analysis.report import variance_lines
     from tunelab.analysis.variance import variance_summary
+    from tunelab.report.markdown import variance_lines
 
     _, trials = tables([trial(i, 0.5 + 0.01 * i) for i in range(4)], seeds=(0,))
     assert trials["objective_std"].isna().all()  # not 0: one seed has no spread to measure

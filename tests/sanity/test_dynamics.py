@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from tunelab.analysis.curves import collect_curves_file
-from tunelab.collect import collect_part_file
+from tunelab.collect import collect_curves_file, collect_part_file
 from tunelab.data.windows import PeriodData, Split
 from tunelab.sanity.dynamics import (
     _get_norms_info,

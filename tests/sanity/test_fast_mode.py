@@ -28,7 +28,7 @@ def test_fast_plan_has_one_period_with_one_month_of_training_data():
     assert end == latest.valid[0] and start == months_back(end, 1)  # one calendar month before it
     assert (start.day, start.hour) == (end.day, end.hour) and (end.month - start.month) % 12 == 1
     assert fast_study.name == "s-fast" and fast.study == "s-fast"
-    assert fast_study["fast"] is True
+    assert fast_study.fast.on is True and fast_study.json["fast"] is True
 
 
 def test_fast_mode_caps_epochs_and_keeps_trial_ids():

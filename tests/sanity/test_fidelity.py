@@ -22,6 +22,7 @@ from tunelab.sanity.fidelity import (
 )
 from tunelab.search.plan import make_plan
 from tunelab.study import StudyError, study_from_dict
+from tunelab.study.resolved import FidelityStudy
 from tunelab.workflow import StudyPlan
 
 TRIALS = [f"t{i}" for i in range(6)]
@@ -140,7 +141,8 @@ def test_fidelity_table_end_to_end_on_hand_made_runs(tmp_path):
 
 
 def test_settings_product_leaves_out_the_full_study():
-    settings = parse_settings({"train": ["1w", "full"], "epochs": [2, "full"]})
+    settings = parse_settings(FidelityStudy(train=("1w", "full"), epochs=(2, "full"), periods="fast",
+                                            threshold=0.8, given=True))
     assert [s.name for s in settings] == ["1w-e2", "1w-full", "full-e2"]
 
 

@@ -14,7 +14,7 @@ from tunelab.sanity.overfit import (
     overfit_markdown,
     tiny_batch,
 )
-from tunelab.search.space import ARCHITECTURE_DEFAULTS
+from tunelab.study.space import ARCHITECTURE_DEFAULTS
 
 LAGS = 12
 

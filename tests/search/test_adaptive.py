@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO, tiny_study
 from tunelab.search.adaptive import Round, encode, hedge_weights
 from tunelab.search.plan import trial_id
-from tunelab.search.rounds import groups, settings, suggest_spec
+from tunelab.search.rounds import groups, suggest_spec
 from tunelab.search.samplers import QuasiRandomSampler
 from tunelab.study import StudyError, study_from_dict
 
@@ -45,7 +45,7 @@ def entry(study, draw, objective):
     rnd = Round(spec, [], {})
     values = rnd.trial(encode(rnd.dims, draw), 0).values
     y = objective(values)
-    return {"trial": trial_id(study["architecture"], values), "values": values, "feasible": y is not None,
+    return {"trial": trial_id(study.architecture, values), "values": values, "feasible": y is not None,
             "objective": y, "var": None if y is None else 1.0e-4}
 
 
@@ -83,11 +83,11 @@ def write_blocks(root, study, history, periods=("v2020-05", "v2020-06"), seeds=2
 
 SUGGEST = """
 import json, sys
-from tunelab.collect import collect_part_file
+from tunelab.collect import collect_part_file, group_history
 from tunelab.search.adaptive import suggest_file
 spec, paths, out = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
 collect_part_file(paths, [], out + ".blocks.jsonl", out + ".curves.parquet")  # the collected part
-suggest_file(spec, [out + ".blocks.jsonl"], [], out)
+suggest_file(spec, group_history([out + ".blocks.jsonl"], spec["label"], spec["objective"]), [], out)
 """
 
 
@@ -110,7 +110,7 @@ def test_suggestions_are_byte_identical_across_fresh_processes_and_history_order
 
 
 def test_a_group_learns_from_its_own_blocks_of_a_part_that_holds_every_group(tmp_path):
-    from tunelab.collect import collect_part_file
+    from tunelab.collect import collect_part_file, group_history
     from tunelab.search.adaptive import suggest_file
 
     study = adaptive_study()
@@ -125,20 +125,20 @@ def test_a_group_learns_from_its_own_blocks_of_a_part_that_holds_every_group(tmp
     for name, paths in (("alone", mine), ("mixed", others[:5] + mine + others[5:])):
         part = str(tmp_path / f"{name}.blocks.jsonl")
         collect_part_file(paths, [], part, str(tmp_path / f"{name}.curves.parquet"))
-        rows = suggest_file(spec, [part], [], str(tmp_path / f"{name}.csv"))
+        history = group_history([part], spec["label"], spec["objective"])
+        rows = suggest_file(spec, history, [], str(tmp_path / f"{name}.csv"))
         outputs.append((tmp_path / f"{name}.csv").read_bytes())
         assert rows
     assert outputs[0] == outputs[1]
 
 
 def test_the_optimiser_sees_the_leaderboards_objective(tmp_path):
-    from tunelab.collect import runs_table, summarise
-    from tunelab.search.adaptive import load_history
+    from tunelab.collect import runs_table, summarise, trial_history
 
     study = adaptive_study()
     paths = write_blocks(tmp_path, study, explore(study, lr_objective))
     board = summarise(runs_table(paths)).query("period == 'all'").set_index("trial")
-    for h in load_history(paths, "valid_mse"):
+    for h in trial_history(paths, "valid_mse"):
         if h["feasible"]:
             assert h["objective"] == pytest.approx(board.loc[h["trial"], "objective_mean"], rel=1e-11)
             assert h["var"] == pytest.approx(board.loc[h["trial"], "objective_std"] ** 2 / 4, rel=1e-9)
@@ -213,8 +213,9 @@ def test_per_scientific_mode_searches_the_nuisance_space_per_scientific_value():
     assert spec["searched"] == ["learning_rate"] and spec["fixed"] == {"hidden_size": 16}
     trials, _ = Round(spec, [], {}).suggest()
     assert len(trials) == 2 and all(t.values["hidden_size"] == 16 for t in trials)
-    assert settings(study) == {"algorithm": "bayesian", "rounds": 3, "batch": 2, "acquisition": "portfolio",
-                               "ucb_beta": 2.0, "seed": 0}
+    assert spec["then"] == {"algorithm": "bayesian", "rounds": 3, "batch": 2, "acquisition": "portfolio",
+                            "ucb_beta": 2.0, "seed": 0}
+    assert study.adaptive_trials == 6 and study.trial_count == (4 + 6) * 2  # the schema's rounds: 3
 
 
 @pytest.mark.parametrize("then, message", [

@@ -54,7 +54,7 @@ rule summarise:
     output:
         "results/{study}/trials.csv",
     params:
-        objective=lambda w: get_study(w).study["objective"],
+        objective=lambda w: get_study(w).study.objective,
     log:
         "logs/{study}/summarise.log",
     conda:

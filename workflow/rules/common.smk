@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from tunelab.analysis.context import study_context
 from tunelab.sanity.targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
-from tunelab.search.rounds import round_path, round_trials, settings as adaptive_settings, suggest_spec
+from tunelab.search.rounds import round_path, round_trials, suggest_spec
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
@@ -54,7 +54,7 @@ def get_study(wildcards):
 
 
 def get_prepared(wildcards):
-    return f"data/prepared/{get_study(wildcards).dataset['name']}.parquet"
+    return f"data/prepared/{get_study(wildcards).study.dataset.name}.parquet"
 
 
 @signature_once
@@ -71,7 +71,7 @@ def train_setting(name):
 
 
 # The prepared data of a training job: one path when the selected studies share their dataset.
-TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.dataset['name']}.parquet")
+TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.study.dataset.name}.parquet")
 
 # trials_per_job: a trial trained by its job group's job only links the group's files for it
 # (tunelab.train.link). Without job groups these stay constants: nothing is evaluated per job.
@@ -187,10 +187,10 @@ def round_file(study, group, k):
 def study_rounds(sp, group=None, upto=None):
     """(group, k) of every adaptive round of the study, or of `group`'s rounds 1..upto, in order
     (static: the rounds' files are the suggest jobs' outputs, whatever they hold)."""
-    then = adaptive_settings(sp.study)
+    then = sp.study.search.then
     if not then:
         return []
-    last = then["rounds"] if upto is None else upto
+    last = then.rounds if upto is None else upto
     return [(g, k) for g in ([group] if group else adaptive_groups(sp.study)) for k in range(1, last + 1)]
 
 
@@ -279,7 +279,7 @@ def get_rung_inputs(name):
 def get_promote_context(w):
     plan, bracket, rung = get_rung_plan(w), int(w.bracket), int(w.rung)
     entered = len(rung_trials(w.study, bracket, rung))
-    return promote_context(plan, bracket, rung, get_study(w).study["objective"], entered)
+    return promote_context(plan, bracket, rung, get_study(w).study.objective, entered)
 
 
 def promotion_files(name):

@@ -4,13 +4,13 @@
 rule plan:
     input:
         study=lambda w: get_study(w).study.path,
-        data=lambda w: get_study(w).dataset["path"],
+        data=lambda w: get_study(w).study.dataset.path,
     output:
         periods="results/{study}/periods.csv",
         plan="results/{study}/plan.csv",
     params:
         month=lambda w: get_study(w).plan.month,
-        fast=lambda w: get_study(w).study["fast"],
+        fast=lambda w: get_study(w).study.fast.on,
     log:
         "logs/{study}/plan.log",
     conda:

@@ -74,7 +74,7 @@ rule curves_plot:
             labels={"study": "{study}", "figure": "best per scientific value"},
         ),
     params:
-        objective=lambda w: get_study(w).study["objective"],
+        objective=lambda w: get_study(w).study.objective,
     log:
         "logs/{study}/plots/curves.log",
     conda:

@@ -85,7 +85,7 @@ rule rungs_plot:
             labels={"study": "{study}", "figure": "rungs"},
         ),
     params:
-        objective=lambda w: get_study(w).study["objective"],
+        objective=lambda w: get_study(w).study.objective,
     log:
         "logs/{study}/plots/curves.rungs.log",
     conda:

@@ -33,7 +33,7 @@ rule data_report:
         md="results/{study}/data_report.md",
         png="results/{study}/plots/data_report.png",
     params:
-        dataset=lambda w: get_study(w).dataset["name"],
+        dataset=lambda w: get_study(w).study.dataset.name,
         windows=lambda w: period_windows(get_study(w)),
     log:
         "logs/{study}/data_report.log",
@@ -50,8 +50,8 @@ rule baselines:
         "results/{study}/baselines.csv",
     params:
         windows=lambda w: period_windows(get_study(w)),
-        lags=lambda w: get_study(w).study["task"]["lags"],
-        horizon=lambda w: get_study(w).study["task"]["horizon"],
+        lags=lambda w: get_study(w).study.task.lags,
+        horizon=lambda w: get_study(w).study.task.horizon,
     log:
         "logs/{study}/baselines.log",
     conda:
@@ -68,8 +68,8 @@ rule overfit:
         "results/{study}/sanity.md",
     params:
         check=lambda w: overfit_params(get_study(w)),
-        lags=lambda w: get_study(w).study["task"]["lags"],
-        horizon=lambda w: get_study(w).study["task"]["horizon"],
+        lags=lambda w: get_study(w).study.task.lags,
+        horizon=lambda w: get_study(w).study.task.horizon,
     log:
         "logs/{study}/overfit.log",
     priority: 50
@@ -118,7 +118,7 @@ rule fidelity_report:
         png="results/{study}/fidelity/fidelity.png",
         md="results/{study}/fidelity/fidelity.md",
     params:
-        objective=lambda w: get_study(w).study["objective"],
+        objective=lambda w: get_study(w).study.objective,
         periods=lambda w: [p.id for p in FIDELITY[w.study].periods],
         settings=lambda w: setting_rows(FIDELITY[w.study]),
         threshold=lambda w: FIDELITY[w.study].threshold,

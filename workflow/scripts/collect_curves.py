@@ -1,6 +1,6 @@
-"""Adapter for rule collect_curves: see tunelab.analysis.curves.collect_curves_file."""
+"""Adapter for rule collect_curves: see tunelab.collect.collect_curves_file."""
 
-from tunelab.analysis.curves import collect_curves_file
+from tunelab.collect import collect_curves_file
 from tunelab.io import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)

@@ -1,7 +1,7 @@
-"""Adapter for rule journal: see tunelab.search.journal.write_journal."""
+"""Adapter for rule journal: see tunelab.report.journal.write_journal."""
 
 from tunelab.io import log_to
-from tunelab.search.journal import write_journal
+from tunelab.report.journal import write_journal
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     write_journal(snakemake.input[0], snakemake.params.context, snakemake.output[0])  # noqa: F821

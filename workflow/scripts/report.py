@@ -1,7 +1,7 @@
-"""Adapter for rule report: see tunelab.analysis.report.report_file."""
+"""Adapter for rule report: see tunelab.report.markdown.report_file."""
 
-from tunelab.analysis.report import plot_links, report_file
 from tunelab.io import log_to
+from tunelab.report.markdown import plot_links, report_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     inputs = {k: v for k, v in snakemake.input.items() if k != "plots"}  # noqa: F821

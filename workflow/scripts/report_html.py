@@ -1,7 +1,7 @@
-"""Adapter for rule report_html: see tunelab.analysis.html.report_html_file."""
+"""Adapter for rule report_html: see tunelab.report.html.report_html_file."""
 
-from tunelab.analysis.html import report_html_file
 from tunelab.io import log_to
+from tunelab.report.html import report_html_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     pages = {k: snakemake.input[k] for k in ("data_report", "overfit", "dynamics")}  # noqa: F821

@@ -80,7 +80,7 @@ def _study_objective(name: str) -> str:
     from tunelab.study import StudyError, load_study
 
     try:
-        return load_study(_study_path(name))["objective"]
+        return load_study(_study_path(name)).objective
     except StudyError:
         return "valid_mse"
 
@@ -139,8 +139,8 @@ def cmd_validate(args) -> int:
     for note in sp.notes:
         print(f"note: {note}", file=sys.stderr)
     searched = [f"{hp.name} ({hp.role})" for hp in study.space.values() if hp.searched]
-    print(f"{study.path}: valid; {study['architecture']}, searched: {', '.join(searched) or 'none'}; "
-          f"dataset {study['dataset']['path']}: {len(plan.periods)} periods, {len(plan.trials)} trials "
+    print(f"{study.path}: valid; {study.architecture}, searched: {', '.join(searched) or 'none'}; "
+          f"dataset {study.dataset.path}: {len(plan.periods)} periods, {len(plan.trials)} trials "
           f"in month {plan.month}")
     return 0
 

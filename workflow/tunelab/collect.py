@@ -15,11 +15,13 @@ and the spread of the period means: the data variance). The leaderboard ranks th
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tunelab.fmt import round_significant
 from tunelab.io import atomic_path
 
 ID_COLUMNS = ["study", "period", "trial", "group", "phase", "round", "seed"]
@@ -124,7 +126,6 @@ def collect_part_file(metrics_paths: list[str], curves_paths: list[str], out_blo
                       out_curves: str) -> int:
     """The collect_exploration and collect_round rules: one phase's blocks -> its part (the
     metrics.json files verbatim, one per line, in the order given; their curves as one table)."""
-    from tunelab.analysis.curves import curves_table
     from tunelab.io import write_text
 
     lines = [json.dumps(json.loads(Path(p).read_text()), separators=(",", ":")) for p in metrics_paths]
@@ -142,6 +143,34 @@ def read_parts(part_paths: list[str | Path], group: str | None = None) -> list[d
         with open(path) as fh:
             blocks += [json.loads(line) for line in fh if line.strip()]
     return blocks if group is None else [b for b in blocks if b.get("group", "") == group]
+
+
+def trial_history(blocks: list, objective: str) -> list[dict]:
+    """One entry per finished trial, sorted by trial id: its values (exact types, from the runs'
+    metrics.json: `blocks` are their paths or contents), the leaderboard's objective, the retrain
+    variance of that mean (both rounded: sums in another order tie), feasibility: what the adaptive
+    phase learns from (tunelab.search.adaptive)."""
+    blocks = [b if isinstance(b, dict) else json.loads(Path(b).read_text()) for b in blocks]
+    values = {b["trial"]: b["hyperparameters"] for b in blocks}
+    if not values:
+        return []
+    board = summarise(runs_table(blocks), objective)
+    board = board[board["period"] == "all"].sort_values("trial")
+    history = []
+    for row in board.itertuples(index=False):
+        mean = float(row.objective_mean)
+        feasible = math.isfinite(mean) and row.feasible == row.seeds
+        history.append({
+            "trial": row.trial, "values": values[row.trial], "feasible": bool(feasible),
+            "objective": round_significant(mean) if feasible else None,
+            "var": round_significant(float(row.objective_std) ** 2 / max(int(row.seeds), 1)) if feasible else None,
+        })
+    return history
+
+
+def group_history(part_paths: list[str], group: str, objective: str) -> list[dict]:
+    """The history of one adaptive group: its trials' blocks in the collected parts."""
+    return trial_history(read_parts(part_paths, group=group), objective)
 
 
 def collect_file(part_paths: list[str], output: str, round_paths: list[str] = ()) -> pd.DataFrame:
@@ -164,3 +193,37 @@ def summarise_file(runs_csv: str, output: str, objective: str) -> pd.DataFrame:
     write_table(trials, output)
     print(leaderboard(trials, top=5).to_string())
     return trials
+
+
+# --- training curves: every run's per-epoch losses, gathered into one table --------------------
+
+def read_curves_file(path: str | Path) -> pd.DataFrame:
+    """One block's curves.csv, with its period and trial (from the path .../<period>/<trial>/<block>/)."""
+    path = Path(path)
+    frame = pd.read_csv(path)
+    frame.insert(0, "trial", path.parent.parent.name)
+    frame.insert(0, "period", path.parent.parent.parent.name)
+    return frame
+
+
+def curves_table(paths: list[str | Path]) -> pd.DataFrame:
+    frames = [read_curves_file(p) for p in paths]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=["period", "trial", "seed", "epoch", "train_loss", "valid_loss"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def collect_curves_file(part_paths: list[str], output: str) -> pd.DataFrame:
+    """The collect_curves rule: the parts' curves (collected/<phase>.curves.parquet, see
+    tunelab.collect) -> curves.parquet, one columnar table of every run's epochs."""
+    from tunelab.io import atomic_path
+
+    parts = [pd.read_parquet(p) for p in part_paths]
+    parts = [f for f in parts if len(f)]
+    table = pd.concat(parts, ignore_index=True) if parts else curves_table([])
+    with atomic_path(output) as tmp:
+        table.to_parquet(tmp, index=False)
+    runs = table.groupby(["period", "trial", "seed"]).ngroups
+    print(f"{len(part_paths)} parts, {len(table)} epochs of {runs} runs")
+    return table

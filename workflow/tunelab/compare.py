@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from tunelab.collect import hyperparameter_columns, summarise
+from tunelab.fmt import fmt, signed
 
 NOISE_FACTOR = 2  # differences within twice the pooled retrain std are seed noise (report.md says so)
 RUN_KEY = ["period", "seed"]
@@ -177,18 +178,6 @@ def varying_values(base: pd.DataFrame, head: pd.DataFrame) -> dict[str, str]:
 
 def _finite(value) -> float | None:
     return float(value) if value is not None and math.isfinite(float(value)) else None
-
-
-def fmt(value, digits: int = 4) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def signed(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.4g}"
 
 
 # --- the comment ---------------------------------------------------------------------------------

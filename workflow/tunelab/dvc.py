@@ -56,7 +56,7 @@ def dvc_month(study_path: str | Path, env: Mapping[str, str] | None = None,
             raise ValueError(f"{MONTH_ENV}: {override!r} is not a month; write YYYY-MM, e.g. 2024-05")
         today = dt.date(int(override[:4]), int(override[5:]), 1)
     study = load_study(study_path)
-    if study.config.get("fast"):
+    if study.fast.on:
         raise ValueError(f"{study_path}: fast: true writes results/{study.name}-fast/, which dvc.yaml does "
                          "not track; run fast mode with snakemake (--config fast=true) and reproduce the "
                          "full study with dvc")
@@ -279,7 +279,7 @@ def report(study_path: str | Path, results: str | Path, models: str | Path, repo
     summary_path = results / "summary.json"
     summary = json.loads(summary_path.read_text()) if summary_path.exists() else None
     month = _month_of(results)
-    header = {"study": study.name, "month": month, "objective": study["objective"]}
+    header = {"study": study.name, "month": month, "objective": study.objective}
     selected = select_models(trials, summary)
     manifest = export_models(results, models, selected, header)
     curves = [row for entry in selected for row in _curve_rows(results, entry)]

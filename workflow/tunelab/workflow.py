@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
 from tunelab.sanity.fast import fast_mode, fast_requested, fast_values
-from tunelab.search.plan import Plan, block_name, group_spec, job_spec, make_plan, resolve_month
+from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
-
-
-@dataclass(frozen=True)
-class StudyPlan:
-    study: Study
-    plan: Plan
-    notes: tuple[str, ...] = ()  # what a person should know: skipped periods, fewer trials, ...
-    rungs: RungPlan | None = None  # successive halving (search.fidelity), else None
-
-    @property
-    def dataset(self) -> dict:
-        return self.study["dataset"]
 
 
 def study_paths(selection: str | list | None) -> list[Path]:
@@ -50,10 +37,10 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
     """Validate one study file and plan it for `config` (month, fast); one readable error if bad."""
     study = load_study(path)
     try:
-        profile = dataset_profile(study["dataset"])  # cached by the file's identity
+        profile = dataset_profile(study.section("dataset"))  # cached by the file's identity
         start, end, _ = profile.span()
-        task = study["task"]
-        fits = WindowCheck(profile, task["lags"], task["horizon"], study["periods"]["min_examples"])
+        task = study.task
+        fits = WindowCheck(profile, task.lags, task.horizon, study.periods.min_examples)
         plan = make_plan(study, start, end, resolve_month(study, config.get("month")), fits)
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
@@ -70,16 +57,16 @@ def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
     from tunelab.data.periods import skipped_summary
 
     notes = []
-    if skipped and not study["periods"].get("ranges"):
+    if skipped and not study.periods.ranges:
         notes.append(f"{study.path}: periods: skipped {len(skipped)} candidate period(s) the data "
                      f"does not fill: {skipped_summary(skipped, limit=5)}")
-    search = study["search"]
-    if search["algorithm"] != "grid":
+    search = study.search
+    if search.algorithm != "grid":
         groups = max(1, len({t.group for t in plan.trials}))
-        asked = search["budget"] * groups * study.config.get("study_repeats", 1)
+        asked = search.budget * groups * study.study_repeats
         drawn = len(plan.trials)
         if drawn < asked:
-            notes.append(f"{study.path}: search.budget: {search['budget']} x {groups} group(s) asked "
+            notes.append(f"{study.path}: search.budget: {search.budget} x {groups} group(s) asked "
                          f"for {asked} trials but the search space holds only {drawn} distinct "
                          "configurations (repeated draws are trained once)")
     return notes
@@ -87,7 +74,7 @@ def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
 
 def plan_rungs(study: Study, plan: Plan) -> RungPlan | None:
     """The rung plan of `search.fidelity` (None without it); every trial needs the same epochs."""
-    fidelity = study["search"].get("fidelity")
+    fidelity = study.search.fidelity
     if not fidelity:
         return None
     budgets = sorted({int(t.values["epochs"]) for t in plan.trials})
@@ -306,14 +293,14 @@ def train_resources(study: Study, attempt: int = 1) -> dict:
     token: `--resources gpu=N` on a workstation runs at most N at once, SLURM gets --gpus.
     None means "not declared" (Snakemake drops the resource): a CPU job has no `gpu` at all, as
     some executors (Kubernetes) treat any `gpu` key as a GPU request."""
-    res = study["resources"]
-    gpu = res.get("gpu", 1 if study["device"] == "cuda" else 0)
+    res = study.resources
+    gpu = res.gpu if res.gpu is not None else (1 if study.device == "cuda" else 0)
     return {
-        "mem_mb": res["mem_mb"] * attempt,
-        "runtime": res["runtime"] * attempt,
-        "cpus_per_task": res["cpus_per_task"],
+        "mem_mb": res.mem_mb * attempt,
+        "runtime": res.runtime * attempt,
+        "cpus_per_task": res.cpus_per_task,
         "gpu": gpu or None,
-        "slurm_extra": res["slurm_extra"] or None,
+        "slurm_extra": res.slurm_extra or None,
     }
 
 
@@ -323,6 +310,6 @@ def threads_warnings(studies: dict[str, StudyPlan], cores: int | None) -> list[s
     if not cores:
         return []
     return [f"tunelab: study {name!r} asks for resources.cpus_per_task="
-            f"{sp.study['resources']['cpus_per_task']} but --cores is {cores}: its training jobs "
-            f"get {cores} thread(s); pass --cores {sp.study['resources']['cpus_per_task']} or more"
-            for name, sp in studies.items() if sp.study["resources"]["cpus_per_task"] > cores]
+            f"{sp.study.resources.cpus_per_task} but --cores is {cores}: its training jobs "
+            f"get {cores} thread(s); pass --cores {sp.study.resources.cpus_per_task} or more"
+            for name, sp in studies.items() if sp.study.resources.cpus_per_task > cores]

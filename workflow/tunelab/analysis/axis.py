@@ -16,8 +16,16 @@ import math
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import fmt, is_numeric, natural_key, overall, read_table, stopped_at_a_rung, unit_position
-from tunelab.search.space import round_sig
+from tunelab.analysis.tables import (
+    is_numeric,
+    natural_key,
+    overall,
+    read_table,
+    stopped_at_a_rung,
+    unit_position,
+)
+from tunelab.fmt import fmt
+from tunelab.study.space import round_sig
 
 EDGE = 0.1  # a best value within 10% of a range's width (in its scaling) of an edge is "near" it
 TOP = 3  # the best trials of a group that the boundary check also looks at

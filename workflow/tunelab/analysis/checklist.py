@@ -29,16 +29,9 @@ import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.skill import best_simple, label, losers, read_baselines
-from tunelab.analysis.tables import (
-    fmt,
-    is_numeric,
-    jsonable,
-    overall,
-    ranked,
-    read_table,
-    unit_position,
-)
+from tunelab.analysis.tables import is_numeric, jsonable, overall, ranked, read_table, unit_position
 from tunelab.analysis.variance import period_ranks, pooled_retrain_std
+from tunelab.fmt import fmt
 from tunelab.io import write_text
 
 OVERFIT_RISE = 0.05  # validation loss ends >5% above its best while training loss falls

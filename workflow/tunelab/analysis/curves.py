@@ -1,4 +1,4 @@
-"""Training curves: every run's per-epoch losses gathered into one table, and two plots.
+"""Training curves, plotted (tunelab.collect gathers them into curves.parquet): two plots.
 
 - curves.all.png: train and validation loss of every trial (mean over seeds), one row per period,
   coloured by scientific value, faint when there are many; the best few trials stand out.
@@ -14,8 +14,6 @@ MSE of the scaled target, and each axis says which.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -23,38 +21,6 @@ from tunelab.analysis.tables import overall, ranked, read_table
 
 HIGHLIGHT = 3  # trials drawn bold in curves.all.png
 MAX_PERIODS = 4  # periods drawn in curves.all.png (the first ones, in time order)
-
-
-def read_curves_file(path: str | Path) -> pd.DataFrame:
-    """One block's curves.csv, with its period and trial (from the path .../<period>/<trial>/<block>/)."""
-    path = Path(path)
-    frame = pd.read_csv(path)
-    frame.insert(0, "trial", path.parent.parent.name)
-    frame.insert(0, "period", path.parent.parent.parent.name)
-    return frame
-
-
-def curves_table(paths: list[str | Path]) -> pd.DataFrame:
-    frames = [read_curves_file(p) for p in paths]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=["period", "trial", "seed", "epoch", "train_loss", "valid_loss"])
-    return pd.concat(frames, ignore_index=True)
-
-
-def collect_curves_file(part_paths: list[str], output: str) -> pd.DataFrame:
-    """The collect_curves rule: the parts' curves (collected/<phase>.curves.parquet, see
-    tunelab.collect) -> curves.parquet, one columnar table of every run's epochs."""
-    from tunelab.io import atomic_path
-
-    parts = [pd.read_parquet(p) for p in part_paths]
-    parts = [f for f in parts if len(f)]
-    table = pd.concat(parts, ignore_index=True) if parts else curves_table([])
-    with atomic_path(output) as tmp:
-        table.to_parquet(tmp, index=False)
-    runs = table.groupby(["period", "trial", "seed"]).ngroups
-    print(f"{len(part_paths)} parts, {len(table)} epochs of {runs} runs")
-    return table
 
 
 def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
@@ -107,7 +73,7 @@ def _with_tails(ax, line: dict, kind: str, **style) -> None:
                 np.r_[line[kind][-1:], tail[kind]] if join else tail[kind], **style)
 
 
-def _robust_limits(values: np.ndarray, quantile: float = 0.9) -> tuple[float, float, bool]:
+def robust_limits(values: np.ndarray, quantile: float = 0.9) -> tuple[float, float, bool]:
     """y-limits that keep the low end readable: the top 10% of the values (first epochs, trials
     that nearly diverged) run off the top; a log axis if what is left still spans a lot."""
     values = values[np.isfinite(values)]
@@ -138,7 +104,7 @@ def _get_curves_info(curves: pd.DataFrame, trials: pd.DataFrame, highlight: int 
             lines[period].append({"trial": trial, "group": groups.get(trial, ""), **mean,
                                   "tails": tails})
         # per period and loss: periods differ in level, and each panel should be readable
-        ylim[period] = {kind: _robust_limits(np.concatenate(
+        ylim[period] = {kind: robust_limits(np.concatenate(
             [line[kind] for line in lines[period]] + [t[kind] for line in lines[period]
                                                       for t in line["tails"]] or [np.array([])]))
             for kind in ("train", "valid")}
@@ -173,9 +139,9 @@ def _get_best_curves_info(curves: pd.DataFrame, trials: pd.DataFrame,
                                for e in entries for p in e["periods"].values()] or [np.array([])])
 
     return {"periods": periods, "best": entries, "labels": curve_labels(valid),
-            "ylim": _robust_limits(np.concatenate([values("valid"), values("train")]), 0.98)
-            if valid == "valid_loss" else _robust_limits(values("valid"), 0.98),
-            "train_ylim": _robust_limits(values("train"), 0.98)}
+            "ylim": robust_limits(np.concatenate([values("valid"), values("train")]), 0.98)
+            if valid == "valid_loss" else robust_limits(values("valid"), 0.98),
+            "train_ylim": robust_limits(values("train"), 0.98)}
 
 
 def plot_curves_all(info: dict, path) -> None:

@@ -33,15 +33,14 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.tables import (
-    fmt,
     jsonable,
     markdown_table,
     natural_key,
-    pct,
     ranked,
     read_table,
     stopped_at_a_rung,
 )
+from tunelab.fmt import fmt, pct
 from tunelab.io import write_text
 
 UNMEASURED = "noise unmeasured"

@@ -15,7 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import fmt, is_numeric, overall, per_period, read_table
+from tunelab.analysis.tables import is_numeric, overall, per_period, read_table
+from tunelab.fmt import fmt
 
 BUCKETS = 5  # a continuous scientific hyperparameter with more distinct values is bucketed
 
@@ -37,7 +38,7 @@ def buckets(values: pd.Series, info: dict, count: int = BUCKETS) -> tuple[pd.Ser
     return pd.Series([labels[i] for i in index], index=values.index), labels
 
 
-def _get_isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
+def isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
     """The data of one isolation plot: per value (or bucket), its best trial and the others,
     over the periods (mean) and on each period."""
     info = context["space"][name]
@@ -158,7 +159,7 @@ def _panel(ax, cells, values, winner, short, title) -> None:
 
 def isolation_file(trials_csv: str, context: dict, name: str, output: str) -> dict:
     """The isolation_plot rule: trials.csv -> plots/isolation.<name>.png."""
-    info = _get_isolation_info(read_table(trials_csv), name, context)
+    info = isolation_info(read_table(trials_csv), name, context)
     plot_isolation(info, output)
     print(describe_isolation(info))
     return info

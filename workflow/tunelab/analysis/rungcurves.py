@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tunelab.analysis.curves import _robust_limits
+from tunelab.analysis.curves import robust_limits
 
 OUTSIDE = 0  # `reached` of a trial trained outside the rungs (an adaptive round's, at the full budget)
 
@@ -21,7 +21,7 @@ def _get_rung_curves_info(curves: pd.DataFrame, rungs: pd.DataFrame, objective: 
               "epoch": g["epoch"].to_numpy(), "valid": g[column].to_numpy(float)}
              for t, g in mean.groupby("trial", sort=True)]
     return {"lines": lines, "rungs": sorted(int(e) for e in rungs["epochs"].unique()),
-            "column": column, "ylim": _robust_limits(mean[column].to_numpy(float), 0.95)}
+            "column": column, "ylim": robust_limits(mean[column].to_numpy(float), 0.95)}
 
 
 def plot_rung_curves(info: dict, path) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tunelab.fmt import fmt
+
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """A CSV written by tunelab: empty cells are missing, `group` "" stays a string."""
@@ -74,23 +76,6 @@ def is_numeric(info: dict) -> bool:
     if info["kind"] in ("continuous", "integer"):
         return True
     return all(isinstance(p, int | float) and not isinstance(p, bool) for p in info["points"])
-
-
-def fmt(x, digits: int = 4) -> str:
-    """A number as a person reads it: 4 significant digits, '-' when missing."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    if isinstance(x, bool | np.bool_):
-        return str(bool(x))
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    if isinstance(x, float | np.floating):
-        return f"{float(x):.{digits}g}"
-    return str(x)
-
-
-def pct(x: float) -> str:
-    return "-" if x is None or not math.isfinite(x) else f"{100 * x:+.1f}%"
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tunelab.study.resolved import Periods
+
 GOLDEN = (math.sqrt(5) - 1) / 2
 
 
@@ -74,11 +76,11 @@ def period_id(valid_start: dt.datetime) -> str:
     return f"v{valid_start:%Y-%m-%d}"
 
 
-def rotate(start: dt.datetime, end: dt.datetime, spec: dict, month: str,
+def rotate(start: dt.datetime, end: dt.datetime, spec: Periods, month: str,
            fits: Callable[[Period], str | None] | None = None) -> list[Period]:
     """`count` month-aligned periods within [start, end), chosen by `month` (YYYY-MM). With `fits`
     (a period -> reason it cannot be used, or None), only the candidates the data fills are drawn."""
-    train, valid, test = spec["train_months"], spec["valid_months"], spec["test_months"]
+    train, valid, test = spec.train_months, spec.valid_months, spec.test_months
     total = train + valid + test
     first = month_ceil(start)
     months_available = (month_floor(end).year - first.year) * 12 + month_floor(end).month - first.month
@@ -92,7 +94,7 @@ def rotate(start: dt.datetime, end: dt.datetime, spec: dict, month: str,
     if fits is not None:
         skipped = {p.id: reason for p in candidates if (reason := fits(p)) is not None}
         candidates = [p for p in candidates if p.id not in skipped]
-    count = spec["count"]
+    count = spec.count
     if count > len(candidates):
         why = "" if not skipped else (f" ({len(skipped)} of {n_candidates} skipped: "
                                       f"{skipped_summary(skipped)})")
@@ -146,8 +148,8 @@ def explicit(ranges: list[dict], start: dt.datetime, end: dt.datetime,
     return periods
 
 
-def choose_periods(spec: dict, start: dt.datetime, end: dt.datetime, month: str,
+def choose_periods(spec: Periods, start: dt.datetime, end: dt.datetime, month: str,
                    fits: Callable[[Period], str | None] | None = None) -> list[Period]:
-    if spec.get("ranges"):
-        return explicit(spec["ranges"], start, end, fits)
+    if spec.ranges:
+        return explicit(list(spec.ranges), start, end, fits)
     return rotate(start, end, spec, month, fits)

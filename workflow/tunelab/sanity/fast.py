@@ -80,7 +80,7 @@ def fast_requested(study: Study, config: dict | None) -> bool:
     """`fast: true` in the study, or `--config fast=true` (which wins, either way)."""
     value = (config or {}).get("fast")
     if value is None:
-        return bool(study.config.get("fast", False))
+        return study.fast.on
     if isinstance(value, bool):
         return value
     word = str(value).strip().lower()
@@ -94,12 +94,12 @@ def fast_requested(study: Study, config: dict | None) -> bool:
 def fast_mode(study: Study, plan: Plan) -> tuple[Study, Plan]:
     """The study and plan of fast mode: the latest `fast_periods` period(s), each with `fast_train`
     of training data, and capped epochs."""
-    train, epochs = study.config.get("fast_train", "1m"), study.config.get("fast_epochs", 5)
-    kept = plan.periods[-int(study.config.get("fast_periods", 1)):]
+    train, epochs = study.fast.train, study.fast.epochs
+    kept = plan.periods[-study.fast.periods:]
     periods = [shorten_training(period, train) for period in kept]
     trials = _dedupe([dataclasses.replace(t, values=cap_epochs(t.values, epochs)) for t in plan.trials])
     name = study.name + FAST_SUFFIX
-    fast_study = dataclasses.replace(study, name=name, config={**study.config, "fast": True, "fast_epochs": epochs})
+    fast_study = study.fast_variant(name)
     baseline = plan.baseline_trial and dataclasses.replace(
         plan.baseline_trial, values=cap_epochs(plan.baseline_trial.values, epochs))  # a fair comparison
     fast_plan = dataclasses.replace(plan, study=name, periods=periods, trials=trials,
@@ -110,7 +110,7 @@ def fast_mode(study: Study, plan: Plan) -> tuple[Study, Plan]:
 def fast_values(study: Study, values: dict) -> dict:
     """A trial's values as fast mode trains them (epochs capped): for trials that join after the
     plan, such as an adaptive round's."""
-    return cap_epochs(values, study.config["fast_epochs"]) if study.config.get("fast") else values
+    return cap_epochs(values, study.fast.epochs) if study.fast.on else values
 
 
 def _dedupe(trials: list[Trial]) -> list[Trial]:

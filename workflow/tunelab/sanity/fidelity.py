@@ -21,7 +21,6 @@ expected to agree better than that).
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import warnings
@@ -32,12 +31,13 @@ from typing import TYPE_CHECKING
 from tunelab.data.periods import Period
 from tunelab.sanity.fast import cap_epochs, shorten_training
 from tunelab.search.plan import block_name, job_spec
-from tunelab.study import Study, StudyError, schema
+from tunelab.study import StudyError
+from tunelab.study.resolved import FidelityStudy
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tunelab.workflow import StudyPlan
+    from tunelab.search.plan import StudyPlan
 
 SETTING_RE = r"(full|[1-9][0-9]*[dwm])-(full|e[1-9][0-9]*)"
 TABLE_COLUMNS = ["setting", "kind", "train", "epochs", "periods", "trials", "runs", "train_time",
@@ -84,19 +84,10 @@ def setting_dir(study: str, setting: str) -> str:
     return f"results/{study}/fidelity/{setting}"
 
 
-def fidelity_config(study: Study) -> tuple[dict, bool]:
-    """The study's `fidelity:` settings (defaults filled) and whether the study names them itself."""
-    given = study.config.get("fidelity")
-    props = schema()["properties"]["fidelity"]["properties"]
-    config = {key: copy.deepcopy(spec["default"]) for key, spec in props.items()}
-    config.update(given or {})
-    return config, given is not None
-
-
-def parse_settings(config: dict) -> list[Setting]:
+def parse_settings(config: FidelityStudy) -> list[Setting]:
     """Every training length x every epoch budget, except (full, full): that is the full study."""
     settings = []
-    for train, epochs in itertools.product(config["train"], config["epochs"]):
+    for train, epochs in itertools.product(config.train, config.epochs):
         budget = None if epochs == "full" else int(epochs)
         if train == "full" and budget is None:
             continue
@@ -107,17 +98,17 @@ def parse_settings(config: dict) -> list[Setting]:
 def fidelity_plan(sp: StudyPlan) -> FidelityPlan | None:
     """The cheap jobs of a study's fidelity study (None for a fast study: it is already cheap)."""
     study, plan = sp.study, sp.plan
-    if study.config.get("fast"):
+    if study.fast.on:
         return None
-    config, explicit = fidelity_config(study)
-    periods = plan.periods[-1:] if config["periods"] == "fast" else list(plan.periods)
+    config = study.fidelity
+    periods = plan.periods[-1:] if config.periods == "fast" else list(plan.periods)
     settings, skipped = [], []
     for setting in parse_settings(config):
         try:
             for period in periods:
                 shorten_training(period, setting.train, key="fidelity.train")
         except StudyError:
-            if explicit:
+            if config.given:
                 raise
             skipped.append(setting.name)  # a default length longer than this study trains on
             continue
@@ -125,7 +116,7 @@ def fidelity_plan(sp: StudyPlan) -> FidelityPlan | None:
     return FidelityPlan(study=study.name, periods=periods, settings=settings,
                         trials=[t.id for t in plan.trials],
                         blocks=[block_name(b) for b in plan.seed_blocks],
-                        threshold=float(config["threshold"]), skipped=tuple(skipped))
+                        threshold=float(config.threshold), skipped=tuple(skipped))
 
 
 def setting_spec(sp: StudyPlan, fp: FidelityPlan, setting: str, period: str, trial: str,

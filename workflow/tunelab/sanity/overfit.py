@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from tunelab.search.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
+from tunelab.study.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
 from tunelab.train.models import build_model
 
 EXAMPLES = 16

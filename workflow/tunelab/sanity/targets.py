@@ -10,10 +10,10 @@ import json
 from typing import TYPE_CHECKING
 
 from tunelab.sanity.fidelity import FidelityPlan, fidelity_plan, setting_spec
-from tunelab.search.space import model_configs
+from tunelab.study.space import model_configs
 
 if TYPE_CHECKING:
-    from tunelab.workflow import StudyPlan
+    from tunelab.search.plan import StudyPlan
 
 
 def period_windows(sp: StudyPlan) -> dict[str, dict]:
@@ -35,7 +35,7 @@ def sanity_targets(sp: StudyPlan) -> list[str]:
         f"results/{name}/sanity.md",
         f"results/{name}/dynamics.md",
     ]
-    if sp.study.config.get("fidelity") is not None and not sp.study.config.get("fast"):
+    if sp.study.fidelity.given and not sp.study.fast.on:
         targets += fidelity_outputs(name)
     return targets
 
@@ -53,7 +53,7 @@ def fidelity_plans(studies: dict[str, StudyPlan]) -> dict[str, FidelityPlan]:
 def overfit_params(sp: StudyPlan) -> dict:
     """The overfit rule's parameters: the distinct models and the first period's windows."""
     first = sp.plan.periods[0]
-    return {"architecture": sp.study["architecture"],
+    return {"architecture": sp.study.architecture,
             "models": model_configs([t.values for t in sp.plan.trials]),
             "period": first.id, "windows": first.windows()}
 

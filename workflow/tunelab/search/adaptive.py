@@ -1,10 +1,9 @@
 """The adaptive phase: one round of Bayesian optimisation, a pure function of the finished runs.
 
-The `suggest` checkpoint of round k of a group calls `suggest_file`: it reads the finished runs of
-the group's exploration trials and of its rounds 1..k-1 (from their collected parts, see
-tunelab.collect), scores each trial as the leaderboard does (tunelab.collect.summarise: mean over
-periods of the mean over seeds; any failed run makes the trial infeasible), fits a Gaussian
-process and proposes `batch` new trials.
+The `suggest` checkpoint of round k of a group calls `suggest_file` with the group's finished
+trials in its exploration and its rounds 1..k-1 (tunelab.collect.group_history: each trial scored
+as the leaderboard does, the mean over periods of the mean over seeds; any failed run makes the
+trial infeasible); it fits a Gaussian process and proposes `batch` new trials.
 
 Model and acquisitions are BoTorch's public API (SingleTaskGP, qLogExpectedImprovement,
 qProbabilityOfImprovement, qUpperConfidenceBound, optimize_acqf), not a hand-written GP:
@@ -36,7 +35,7 @@ from typing import Any
 
 from tunelab.search.plan import Trial, trial_id
 from tunelab.search.rounds import ROUND_COLUMNS, read_round, round_rows
-from tunelab.search.space import Hyperparameter, active_values, resolve_space
+from tunelab.study.space import Hyperparameter, active_values, resolve_space
 
 ACQUISITIONS = ("ei", "pi", "ucb")
 FALLBACK = "quasi_random"  # too few feasible trials to fit a model, or a repeated proposal
@@ -46,39 +45,6 @@ RESTARTS, RAW_SAMPLES, MC_SAMPLES = 2, 64, 128
 
 def round_seed(seed: int, group: str, k: int) -> int:
     return int(hashlib.sha1(f"{seed}:{group}:{k}".encode()).hexdigest()[:8], 16)
-
-
-# --- history ---------------------------------------------------------------------------------
-
-
-def load_history(blocks: list, objective: str) -> list[dict]:
-    """One entry per finished trial, sorted by trial id: its values (exact types, from the runs'
-    metrics.json: `blocks` are their paths or contents), the leaderboard's objective, the retrain
-    variance of that mean, feasibility."""
-    from pathlib import Path
-
-    from tunelab.collect import runs_table, summarise
-
-    blocks = [b if isinstance(b, dict) else json.loads(Path(b).read_text()) for b in blocks]
-    values = {b["trial"]: b["hyperparameters"] for b in blocks}
-    if not values:
-        return []
-    board = summarise(runs_table(blocks), objective)
-    board = board[board["period"] == "all"].sort_values("trial")
-    history = []
-    for row in board.itertuples(index=False):
-        mean = float(row.objective_mean)
-        feasible = math.isfinite(mean) and row.feasible == row.seeds
-        history.append({
-            "trial": row.trial, "values": values[row.trial], "feasible": bool(feasible),
-            "objective": _round(mean) if feasible else None,
-            "var": _round(float(row.objective_std) ** 2 / max(int(row.seeds), 1)) if feasible else None,
-        })
-    return history
-
-
-def _round(x: float, digits: int = 12) -> float:
-    return float(f"{x:.{digits - 1}e}") if math.isfinite(x) else x
 
 
 # --- encoding --------------------------------------------------------------------------------
@@ -258,32 +224,29 @@ def drawn_by(round_paths: list[str]) -> dict[str, str]:
     return {row["trial"]: row["acquisition"] for p in round_paths for row in read_round(str(p))}
 
 
-def suggest_round(spec: dict, blocks: list, round_paths: list[str]) -> list[dict]:
-    """The rows of round `spec['round']`: a pure function of the runs (`blocks`: their metrics.json
-    paths or contents) and the earlier rounds."""
-    history = load_history(blocks, spec["objective"])
+def suggest_round(spec: dict, history: list[dict], round_paths: list[str]) -> list[dict]:
+    """The rows of round `spec['round']`: a pure function of the finished trials (`history`, from
+    tunelab.collect.trial_history) and the earlier rounds."""
     rnd = Round(spec, history, drawn_by(round_paths))
     trials, names = rnd.suggest()
     return round_rows(trials, int(spec["round"]), names)
 
 
-def suggest_file(spec: dict | str, part_paths: list[str], round_paths: list[str],
+def suggest_file(spec: dict | str, history: list[dict], round_paths: list[str],
                  output: str) -> list[dict]:
-    """The suggest rule: write round k's trials to `output` (atomically), from the parts (see
-    tunelab.collect) of the exploration and of the group's rounds 1..k-1: the group's blocks."""
+    """The suggest rule: write round k's trials to `output` (atomically), from the group's finished
+    trials in the exploration and its rounds 1..k-1 (tunelab.collect.group_history)."""
     import time
 
-    from tunelab.collect import read_parts
     from tunelab.io import write_csv
 
     spec = json.loads(spec) if isinstance(spec, str) else spec
     start = time.perf_counter()
-    blocks = read_parts(part_paths, group=spec["label"])
-    rows = suggest_round(spec, blocks, round_paths)
+    rows = suggest_round(spec, history, round_paths)
     columns = ROUND_COLUMNS + [n for n in spec["searched"] if any(n in r for r in rows)]
     write_csv(output, rows, columns)
     print(f"{spec['study']} group {spec['group']} round {spec['round']}: {len(rows)} trials from "
-          f"{len(blocks)} finished blocks in {time.perf_counter() - start:.1f} s")
+          f"{len(history)} finished trials in {time.perf_counter() - start:.1f} s")
     for row in rows:
         print(f"  {row['trial']} {row['acquisition']}: {row['values']}")
     return rows

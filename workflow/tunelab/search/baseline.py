@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunelab.search.space import CHOICES, Hyperparameter, active_values, known_hyperparameters
+from tunelab.study.space import CHOICES, Hyperparameter, active_values, known_hyperparameters
 
 # Built-in values of hyperparameters whose built-in entry is a search range; they mirror
 # tunelab.train.loop.TrainConfig (not imported here: train imports torch, +2 s at parse time).
@@ -51,8 +51,8 @@ def _coerce(hp: Hyperparameter, value: Any, where: str) -> Any:
 
 def baseline_values(study) -> tuple[dict[str, Any], str]:
     """The baseline's active hyperparameter values, and where they came from, in plain words."""
-    given = dict(study.config.get("baseline") or {})
-    architecture = study["architecture"]
+    given = study.baseline
+    architecture = study.architecture
     unknown = sorted(set(given) - set(study.space))
     if unknown:
         raise ValueError(f"baseline.{unknown[0]}: not a hyperparameter of architecture "
@@ -82,12 +82,7 @@ def baseline_values(study) -> tuple[dict[str, Any], str]:
 
 def baseline_group(study, values: dict[str, Any]) -> str:
     """The baseline's group label, spelled as the search spells its trials' groups."""
-    if study["search"]["mode"] == "joint" or not study.scientific:
+    if study.joint:
         return ""
     return ",".join(f"{hp.name}={values.get(hp.name)}" for hp in study.scientific)
 
-
-def confirm_seeds(study) -> list[int]:
-    """The extra seeds that confirm the baseline and the candidates: after the study's own."""
-    first = study["seeds"]
-    return list(range(first, first + study.config.get("confirm_seeds", 0)))

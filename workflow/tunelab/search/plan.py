@@ -17,13 +17,16 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tunelab.data.periods import Period, choose_periods, current_month
-from tunelab.search.baseline import baseline_group, baseline_values, confirm_seeds
+from tunelab.search.baseline import baseline_group, baseline_values
 from tunelab.search.samplers import GridSampler, make_sampler
-from tunelab.search.space import active_values, shape_key
 from tunelab.study import Study
+from tunelab.study.space import active_values, shape_key
+
+if TYPE_CHECKING:
+    from tunelab.search.rungs import RungPlan
 
 MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
@@ -121,7 +124,7 @@ def block_seeds(name: str) -> list[int]:
 
 
 def group_trials(trials: list[Trial], architecture: str, per_job: int) -> dict[str, tuple[str, ...]]:
-    """trials_per_job: trials of one shape (tunelab.search.space.shape_key), in plan order, in
+    """trials_per_job: trials of one shape (tunelab.study.space.shape_key), in plan order, in
     groups of up to `per_job` that one job trains together. Only groups of two or more are
     listed; a group's id is a hash of its trials, so changing a trial changes its group."""
     if per_job <= 1:
@@ -145,7 +148,7 @@ def seed_blocks(seeds: list[int], per_job: int) -> list[tuple[int, ...]]:
 
 def resolve_month(study: Study, override: str | None = None, today: dt.date | None = None) -> str:
     """--config month wins, then the study's periods.month, then the current month."""
-    month = override or study["periods"].get("month") or current_month(today)
+    month = override or study.periods.month or current_month(today)
     month = str(month)
     if not MONTH_RE.match(month):
         raise ValueError(f"month: {month!r} is not a month; write YYYY-MM, e.g. 2024-05")
@@ -154,13 +157,13 @@ def resolve_month(study: Study, override: str | None = None, today: dt.date | No
 
 def make_trials(study: Study, seed: int | None = None) -> list[Trial]:
     """Sample the search: per scientific value (same nuisance draws for each) or jointly."""
-    space, search = study.space, study["search"]
+    space, search = study.space, study.search
     fixed = {name: hp.value for name, hp in space.items() if not hp.searched}
     scientific, nuisance = study.scientific, study.nuisance
-    alg, budget = search["algorithm"], search["budget"]
-    seed = search["seed"] if seed is None else seed
-    ppr = search["points_per_range"]
-    if search["mode"] == "joint" or not scientific:
+    alg, budget = search.algorithm, search.budget
+    seed = search.seed if seed is None else seed
+    ppr = search.points_per_range
+    if study.joint:
         groups = [{}]
         searched = scientific + nuisance
     else:
@@ -175,7 +178,7 @@ def make_trials(study: Study, seed: int | None = None) -> list[Trial]:
             merged = {**fixed, **group, **draw}
             ordered = {name: merged[name] for name in space}
             values = active_values(space, ordered)
-            tid = trial_id(study["architecture"], values)
+            tid = trial_id(study.architecture, values)
             if tid in seen:
                 continue  # the sampler repeated a configuration (e.g. few feasible points)
             seen.add(tid)
@@ -186,8 +189,8 @@ def make_trials(study: Study, seed: int | None = None) -> list[Trial]:
 def search_trials(study: Study) -> list[Trial]:
     """The search, drawn `study_repeats` times with sampler seeds seed, seed+1, ... (the study
     variance); a configuration drawn by several repeats is one trial that records them all."""
-    seed, merged = study["search"]["seed"], {}
-    for repeat in range(study.config.get("study_repeats", 1)):
+    seed, merged = study.search.seed, {}
+    for repeat in range(study.study_repeats):
         for t in make_trials(study, seed + repeat):
             old = merged.get(t.id)
             repeats = old.repeats + (repeat,) if old else (repeat,)
@@ -197,10 +200,10 @@ def search_trials(study: Study) -> list[Trial]:
 
 def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan:
     """`fits` (a period -> why the data cannot fill it, or None) keeps unfillable periods out."""
-    periods = choose_periods(study["periods"], _naive(span_start), _naive(span_end), month, fits)
+    periods = choose_periods(study.periods, _naive(span_start), _naive(span_end), month, fits)
     trials = search_trials(study)
     values, _ = baseline_values(study)  # a trial id like any other: shared if the search drew it
-    baseline = Trial(id=trial_id(study["architecture"], values), values=values,
+    baseline = Trial(id=trial_id(study.architecture, values), values=values,
                      group=baseline_group(study, values), position=-1, repeats=())
     columns = [name for name in study.space if any(name in t.values for t in trials)]
     return Plan(
@@ -208,14 +211,14 @@ def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan
         month=month,
         periods=periods,
         trials=trials,
-        seed_blocks=seed_blocks(study.seeds, study["seeds_per_job"]),
-        sampler=study["search"]["algorithm"],
-        sampler_seed=study["search"]["seed"],
+        seed_blocks=seed_blocks(study.seeds, study.seeds_per_job),
+        sampler=study.search.algorithm,
+        sampler_seed=study.search.seed,
         columns=columns,
         baseline_trial=baseline,
-        confirm_blocks=seed_blocks(confirm_seeds(study), study["seeds_per_job"]),
-        architecture=study["architecture"],
-        trials_per_job=study.config.get("trials_per_job", 1),
+        confirm_blocks=seed_blocks(study.confirm_seeds, study.seeds_per_job),
+        architecture=study.architecture,
+        trials_per_job=study.trials_per_job,
     )
 
 
@@ -238,11 +241,11 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
         "windows": period.windows(),
         "trial": trial.id,
         "group": trial.group,
-        "architecture": study["architecture"],
+        "architecture": study.architecture,
         "hyperparameters": trial.values,
         "seeds": block_seeds(block),
-        "task": study["task"],
-        "device": study["device"],
+        "task": study.section("task"),
+        "device": study.device,
     }
 
 
@@ -253,3 +256,17 @@ def group_spec(study: Study, plan: Plan, period_id: str, group: str, block: str)
     trials = [{"trial": t, "group": plan.trial_by_id[t].group, "hyperparameters": plan.trial_by_id[t].values}
               for t in plan.job_groups[group]]
     return {**{k: v for k, v in first.items() if k not in drop}, "job_group": group, "trials": trials}
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """A study with its plan, as the workflow holds it: what every rule's input function reads."""
+    study: Study
+    plan: Plan
+    notes: tuple[str, ...] = ()  # what a person should know: skipped periods, fewer trials, ...
+    rungs: RungPlan | None = None  # successive halving (search.fidelity), else None
+
+    @property
+    def dataset(self) -> dict:
+        """The dataset section's JSON form: what the data stage (profile, prepare) reads."""
+        return self.study.section("dataset")

@@ -10,6 +10,7 @@ group (tunelab.search.adaptive). Everything here is plain Python (csv, json): no
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import re
@@ -18,28 +19,15 @@ from typing import Any
 from tunelab.io import read_cached
 from tunelab.search.plan import Trial
 from tunelab.search.samplers import GridSampler
-from tunelab.study import Study, StudyError, schema
+from tunelab.study import Study, StudyError
 
 EXPLORATION, ADAPTIVE = "exploration", "adaptive"
 ROUND_COLUMNS = ["trial", "group", "phase", "round", "position", "acquisition", "values"]
 
 
-def settings(study: Study) -> dict | None:
-    """`search.then` with the schema's defaults filled in (seed: search.seed), or None."""
-    then = study["search"].get("then")
-    if not then:
-        return None
-    props = schema()["properties"]["search"]["properties"]["then"]["properties"]
-    filled = {k: spec["default"] for k, spec in props.items() if "default" in spec}
-    filled.update(then)
-    filled.setdefault("seed", study["search"]["seed"])
-    return filled
-
-
 def searched_names(study: Study) -> list[str]:
     """The dimensions the adaptive search moves: the nuisance ones per scientific value, or all."""
-    joint = study["search"]["mode"] == "joint" or not study.scientific
-    return [hp.name for hp in (study.scientific + study.nuisance if joint else study.nuisance)]
+    return [hp.name for hp in study.adaptive_dimensions]
 
 
 def group_id(label: str) -> str:
@@ -49,14 +37,14 @@ def group_id(label: str) -> str:
 
 def groups(study: Study) -> dict[str, tuple[str, dict[str, Any]]]:
     """group id -> (label, the scientific values it holds fixed), in the exploration's order."""
-    if settings(study) is None:
+    if study.search.then is None:
         return {}
     if not searched_names(study):
         raise StudyError(f"{study.path}: search.then: the adaptive phase has nothing to search "
                          "(no nuisance hyperparameter is searched); drop `then` or add one")
-    if study["search"]["mode"] == "joint" or not study.scientific:
+    if study.joint:
         return {"all": ("", {})}
-    grid = GridSampler(study.scientific, points_per_range=study["search"]["points_per_range"])
+    grid = GridSampler(study.scientific, points_per_range=study.search.points_per_range)
     out = {}
     for values in grid.suggest():
         label = ",".join(f"{k}={v}" for k, v in values.items())
@@ -119,7 +107,18 @@ def suggest_spec(study: Study, group: str, k: int) -> dict:
     label, fixed = groups(study)[group]
     return {
         "study": study.name, "group": group, "label": label, "round": k,
-        "architecture": study["architecture"], "hyperparameters": study["hyperparameters"],
-        "searched": searched_names(study), "fixed": fixed, "objective": study["objective"],
-        "then": settings(study),
+        "architecture": study.architecture, "hyperparameters": study.hyperparameters,
+        "searched": searched_names(study), "fixed": fixed, "objective": study.objective,
+        "then": _then_params(study),
     }
+
+
+def _then_params(study: Study) -> dict:
+    """search.then (resolved) in the key order earlier releases wrote it (the keys with a default
+    first, then the others as the study gives them): Snakemake compares params by their repr, and
+    another order would re-suggest every finished round of a study."""
+    then = dataclasses.asdict(study.search.then)
+    first = ["rounds", "batch", "acquisition", "ucb_beta"]
+    given = [k for k in study.json["search"]["then"] if k not in first]
+    order = first + given + [k for k in then if k not in first + given]
+    return {k: then[k] for k in order}

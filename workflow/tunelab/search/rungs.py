@@ -25,6 +25,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from tunelab.study.resolved import Rungs
+
 ROUNDING = 12  # objective means are rounded before ranking: sums in another order tie exactly
 
 
@@ -88,16 +90,16 @@ def bracket_sizes(trials: int, brackets: int, eta: int, rungs: int) -> list[int]
     return sizes
 
 
-def make_rung_plan(fidelity: dict, full_epochs: int, trials: list[str]) -> RungPlan:
+def make_rung_plan(fidelity: Rungs, full_epochs: int, trials: list[str]) -> RungPlan:
     """The rung plan of `search.fidelity` for trials of `full_epochs` epochs (plan order)."""
-    eta = int(fidelity.get("eta", 3))
-    epochs = rung_epochs(int(fidelity["min_epochs"]), eta, int(full_epochs))
-    count = min(int(fidelity.get("brackets", 1)), len(epochs))
+    eta = fidelity.eta
+    epochs = rung_epochs(fidelity.min_epochs, eta, int(full_epochs))
+    count = min(fidelity.brackets, len(epochs))
     brackets, start = [], 0
     for b, size in enumerate(bracket_sizes(len(trials), count, eta, len(epochs))):
         brackets.append(Bracket(b, epochs[b:], tuple(trials[start:start + size]), eta))
         start += size
-    return RungPlan(eta, int(full_epochs), tuple(brackets), bool(fidelity.get("stop_hopeless", False)))
+    return RungPlan(eta, int(full_epochs), tuple(brackets), fidelity.stop_hopeless)
 
 
 def rung_dir(study: str, epochs: int, period: str, trial: str, block: str) -> str:
@@ -213,8 +215,8 @@ def read_curves(path: str | Path, column: str) -> dict[int, list[float]]:
 
 def promote_file(metrics: list[str], curves: list[str], context: dict, output: str) -> dict:
     """The promote checkpoint: a finished rung's blocks -> the rung's ranking and who goes on."""
-    from tunelab.analysis.lcpredict import predict_trials
     from tunelab.io import write_json
+    from tunelab.search.lcpredict import predict_trials
 
     blocks = [json.loads(Path(p).read_text()) for p in metrics]
     column = "valid_loss" if context["objective"] == "valid_mse" else "valid_mae"
@@ -282,7 +284,7 @@ def plan_summary(plan: RungPlan, periods: int, seeds: int) -> dict:
 def rungs_summary(promotions: list[dict], summary: dict) -> dict:
     """Compute spent against training every trial fully, who stopped where, and how well the
     curve predictor ranked the trials that reached the full budget."""
-    from tunelab.analysis.lcpredict import accuracy
+    from tunelab.search.lcpredict import accuracy
 
     last = final_rungs(promotions)
     runs, full = summary["runs_per_trial"], summary["full_epochs"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tunelab.search.space import Hyperparameter
+from tunelab.study.space import Hyperparameter
 
 
 class Sampler:

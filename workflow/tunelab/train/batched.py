@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import torch
 
 from tunelab.data.windows import PeriodData, Split
-from tunelab.search.space import shape_key
+from tunelab.study.space import shape_key
 from tunelab.train.loop import (
     Diverged,
     TrainConfig,

@@ -26,7 +26,8 @@ from markdown.extensions import Extension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
-from tunelab.analysis.tables import fmt, markdown_table, read_table
+from tunelab.analysis.tables import markdown_table, read_table
+from tunelab.fmt import fmt
 from tunelab.io import write_text
 
 EXTENSIONS = ["tables", "sane_lists", "fenced_code"]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
-from tunelab.analysis.isolation import _get_isolation_info, describe_isolation
+from tunelab.analysis.isolation import describe_isolation, isolation_info
 from tunelab.analysis.skill import (
     baseline_rows,
     best_simple,
@@ -25,15 +25,8 @@ from tunelab.analysis.skill import (
     read_baselines,
     skill_scores,
 )
-from tunelab.analysis.tables import (
-    fmt,
-    jsonable,
-    markdown_table,
-    overall,
-    ranked,
-    read_table,
-    varying_columns,
-)
+from tunelab.analysis.tables import jsonable, markdown_table, overall, ranked, read_table, varying_columns
+from tunelab.fmt import fmt
 from tunelab.io import write_text
 
 VERDICT_CODE = {"ADOPT": 1, "INCONCLUSIVE": 0, "REJECT": -1}
@@ -268,7 +261,7 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     lines += ["## Isolation plots", ""]
     if plots["isolation"]:
         for name, path in plots["isolation"].items():
-            info = _get_isolation_info(trials, name, context)
+            info = isolation_info(trials, name, context)
             lines += [describe_isolation(info), "", f"![isolation plot of {name}]({path})", ""]
     else:
         lines += ["The study has no scientific hyperparameter: no isolation plot.", ""]

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from tunelab.analysis.lcpredict import accuracy, fit_curve, predict_best, predict_trials, spearman
+from tunelab.search.lcpredict import accuracy, fit_curve, predict_best, predict_trials, spearman
 
 T = np.arange(1, 31, dtype=float)
 

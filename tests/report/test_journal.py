@@ -1,4 +1,4 @@
-"""The Optuna journal (tunelab.search.journal) and the convergence plot's data."""
+"""The Optuna journal (tunelab.report.journal) and the convergence plot's data."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from tunelab.analysis.context import make_context
 from tunelab.analysis.convergence import _get_convergence_info, convergence_file
-from tunelab.search.journal import write_journal
+from tunelab.report.journal import write_journal
 
 SPACE = {
     "learning_rate": {"role": "nuisance", "kind": "continuous", "low": 1.0e-4, "high": 1.0,

@@ -1,0 +1,34 @@
+"""Small helpers every stage may import (nothing of tunelab, no heavy library): numbers as a
+person reads them, and rounding that makes sums in another order tie exactly."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+
+def fmt(x, digits: int = 4) -> str:
+    """A number as a person reads it: 4 significant digits, '-' when missing (numpy scalars too)."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    if isinstance(x, bool) or (type(x).__module__ == "numpy" and type(x).__name__ in ("bool", "bool_")):
+        return str(bool(x))
+    if isinstance(x, numbers.Integral):
+        return str(int(x))
+    if isinstance(x, numbers.Real):
+        return f"{float(x):.{digits}g}"
+    return str(x)
+
+
+def pct(x: float | None) -> str:
+    """A relative change, signed: +1.5%; '-' when missing."""
+    return "-" if x is None or not math.isfinite(x) else f"{100 * x:+.1f}%"
+
+
+def signed(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.4g}"
+
+
+def round_significant(x: float, digits: int = 12) -> float:
+    """`x` to `digits` significant digits (non-finite values unchanged)."""
+    return float(f"{x:.{digits - 1}e}") if math.isfinite(x) else x

@@ -1,0 +1,134 @@
+"""The rules a study must keep that the schema cannot state: columns that clash, values the trainer
+cannot use, conditional hyperparameters that would never be used, date ranges out of order, a plan
+too large to finish. Each raises StudyError naming the file, the key and the value."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tunelab.study.limits import check_range, check_value
+from tunelab.study.resolved import Study
+from tunelab.study.schema import StudyError
+
+
+def check_study(study: Study) -> None:
+    check_columns(study)
+    for i, rng in enumerate(study.periods.ranges):
+        check_date_range(rng, f"periods.ranges.{i}", study.path)
+    check_space(study)
+    check_baseline(study)
+    check_size(study)
+
+
+def check_columns(study: Study) -> None:
+    """Each column is time, target, numeric feature or categorical, never two of them."""
+    ds, path = study.dataset, study.path
+    overlap = set(ds.features) & set(ds.categorical)
+    if overlap:
+        raise StudyError(f"{path}: dataset.categorical: {sorted(overlap)[0]!r} is also in "
+                         "dataset.features; a column is numeric or categorical, not both")
+    if ds.target in ds.features:
+        raise StudyError(f"{path}: dataset.features: {ds.target!r} is the target; its history "
+                         "is always an input, do not list it as a feature")
+    if ds.target in ds.categorical:
+        raise StudyError(f"{path}: dataset.categorical: {ds.target!r} is the target; a target is "
+                         "numeric and its history is always an input, do not list it")
+    for key, cols in (("target", [ds.target]), ("features", ds.features), ("categorical", ds.categorical)):
+        clash = [c for c in cols if c in ds.time_columns]
+        if clash:
+            raise StudyError(f"{path}: dataset.{key}: {clash[0]!r} is also a time column "
+                             "(dataset.time); a column is either time or data")
+    _check_time_format(ds, path)
+
+
+def _check_time_format(ds, path: str) -> None:
+    """Two text columns [date, time] read as ISO 8601 unless time_format says otherwise."""
+    if ds.time_format is None:
+        return
+    if len(ds.time_columns) > 2:
+        raise StudyError(f"{path}: dataset.time_format: {ds.time_format!r} applies to a text "
+                         f"time; dataset.time {ds.time_columns} are numeric parts [year, month, day, ...]")
+    if "%" not in ds.time_format:
+        raise StudyError(f"{path}: dataset.time_format: {ds.time_format!r} has no strftime code; "
+                         "write e.g. '%d/%m/%Y %H:%M:%S'")
+
+
+def check_space(study: Study) -> None:
+    """Values the trainer can use (tunelab.study.limits), and no searched hyperparameter that its
+    condition makes unused in every trial."""
+    entries, path = study.hyperparameters, study.path
+    for name, hp in study.space.items():
+        key = f"hyperparameters.{name}"
+        if hp.kind == "fixed":
+            values, where = [hp.value], key
+        elif hp.kind == "categorical":
+            values, where = list(hp.points), f"{key}.feasible_points"
+        else:
+            reason = check_range(name, hp.low, hp.high, hp.kind == "integer")
+            if reason:
+                raise StudyError(f"{path}: {key}: {reason}")
+            values, where = [], key
+        for value in values:
+            reason = check_value(name, value)
+            if reason and (name in entries or hp.kind != "fixed"):
+                raise StudyError(f"{path}: {where}: {reason}")
+        if hp.searched and hp.when:
+            _check_active(hp, study.space, key, path)
+
+
+def check_baseline(study: Study) -> None:
+    for name, value in study.baseline.items():
+        if name not in study.space:
+            raise StudyError(f"{study.path}: baseline.{name}: not a hyperparameter of architecture "
+                             f"{study.architecture!r}")
+        reason = check_value(name, value)
+        if reason:
+            raise StudyError(f"{study.path}: baseline.{name}: {reason}")
+
+
+def _check_active(hp, space: dict, key: str, path: str) -> None:
+    """A searched conditional hyperparameter must exist for some value its parents can take."""
+    for parent, allowed in hp.when.items():
+        other = space[parent]
+        possible = [other.value] if other.kind == "fixed" else list(other.points)
+        if other.kind in ("fixed", "categorical") and not set(map(repr, possible)) & set(map(repr, allowed)):
+            raise StudyError(f"{path}: {key}: searched, but it exists only when {parent} is one of "
+                             f"{list(allowed)} and {parent} is {_show(possible)} here; it would never "
+                             f"be used: search {parent} too, or make {hp.name} fixed")
+
+
+def _show(values: list) -> str:
+    return repr(values[0]) if len(values) == 1 else f"one of {values}"
+
+
+def check_size(study: Study) -> None:
+    """A plan no machine here can finish is refused unless the study opts in with max_runs."""
+    runs = study.run_count
+    if runs > study.max_runs:
+        seeds = len(study.seeds) + len(study.confirm_seeds)
+        raise StudyError(
+            f"{study.path}: max_runs: this study would train up to {runs:,} runs ({study.period_count} "
+            f"periods x {study.trial_count:,} trials x {seeds} seeds, confirmation included), above "
+            f"max_runs {study.max_runs:,}, more than a machine here finishes; lower search.budget or "
+            f"seeds, or set max_runs: {runs} to run it anyway")
+
+
+def check_date_range(rng: dict, key: str, path: str) -> None:
+    previous_end = None
+    for part in ("train", "valid", "test"):
+        if part not in rng:
+            continue
+        start, end = (_date(d, f"{key}.{part}", path) for d in rng[part])
+        if not start < end:
+            raise StudyError(f"{path}: {key}.{part}: {rng[part]!r} ends before it starts")
+        if previous_end is not None and start < previous_end:
+            raise StudyError(f"{path}: {key}.{part}: {rng[part]!r} starts before the previous "
+                             "window ends; windows must be chronological (train, valid, test)")
+        previous_end = end
+
+
+def _date(text: str, key: str, path: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise StudyError(f"{path}: {key}: {text!r} is not a calendar date (YYYY-MM-DD)") from None
