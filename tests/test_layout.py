@@ -20,7 +20,7 @@ ORDER = [
     {"sanity"},  # beside analysis: its checks read the runs; analysis reads its baselines
     {"analysis"},
     {"report"},
-    {"workflow", "owner"},  # the Snakefile's glue
+    {"workflow", "workdir_guard"},  # the Snakefile's glue
     {"dvc"},
     {"compare"},
     {"cli"},

@@ -71,7 +71,7 @@ def test_parse_time_modules_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, tunelab.workflow, tunelab.sanity.targets, tunelab.analysis.context; "
+    code = ("import sys, tunelab.workflow, tunelab.sanity.rule_targets, tunelab.analysis.study_context; "
             "print('torch' in sys.modules or 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tunelab.analysis.context import make_context
+from tunelab.analysis.study_context import make_context
 from tunelab.collect import summarise
 
 PERIODS = ("v2020-03", "v2020-06")

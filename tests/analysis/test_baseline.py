@@ -5,8 +5,8 @@ import json
 
 import pytest
 from conftest import tiny_study
-from tunelab.analysis.context import study_context
 from tunelab.analysis.decision import decide, select_candidates
+from tunelab.analysis.study_context import study_context
 from tunelab.search.baseline import BUILTIN_VALUES, baseline_values
 from tunelab.search.plan import job_spec, make_plan, trial_id
 from tunelab.study import study_from_dict

@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from tunelab.analysis.context import StudyContext
+from tunelab.analysis.study_context import StudyContext
 from tunelab.report.html import VERDICT_COLOURS, report_html, report_html_file
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/"

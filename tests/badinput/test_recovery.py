@@ -102,7 +102,7 @@ def test_a_live_snakemake_is_never_unlocked_under(study):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "--cores", "1", "--config", "study=slow"]
     first = subprocess.Popen(cmd, cwd=study, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        from tunelab.owner import snakemake_processes
+        from tunelab.workdir_guard import snakemake_processes
 
         deadline = time.time() + 300
         while not (study / "results/slow/periods.csv").exists() and time.time() < deadline:

@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pandas as pd
-from tunelab.analysis.context import make_context
 from tunelab.analysis.convergence import _get_convergence_info, convergence_file
+from tunelab.analysis.study_context import make_context
 from tunelab.report.journal import write_journal
 
 SPACE = {

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from sanity_data import study_dict, synth_dir_fixture, write_study  # noqa: F401 (a fixture)
-from tunelab.sanity.fast import fast_mode, fast_requested, months_back, parse_length, window_start
+from tunelab.sanity.fast_mode import fast_mode, fast_requested, months_back, parse_length, window_start
 from tunelab.search.plan import make_plan
 from tunelab.study import StudyError, study_from_dict
 from tunelab.workflow import load_studies
@@ -107,7 +107,7 @@ def test_fast_periods_keeps_several_periods_each_with_a_short_training_window():
 
 def test_a_trial_that_joins_after_the_plan_is_capped_as_the_plans_are():
     """An adaptive round's trial in fast mode trains the plan's capped epochs (the default 5 too)."""
-    from tunelab.sanity.fast import fast_values
+    from tunelab.sanity.fast_mode import fast_values
 
     for given, cap in (({"fast_epochs": 4}, 4), ({}, 5)):
         study, _, fast_study, fast = full_and_fast(hyperparameters={"epochs": 30}, **given)

@@ -9,16 +9,16 @@ from tunelab.workflow import group_spec_json, train_input
 from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
 from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
 from tunelab.workflow import missing_runs_note
-from tunelab.owner import check as owner_check
+from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
-from tunelab.analysis.context import study_context
-from tunelab.sanity.targets import sanity_targets
+from tunelab.analysis.study_context import study_context
+from tunelab.sanity.rule_targets import sanity_targets
 from tunelab.search.rounds import groups as adaptive_groups
 from tunelab.search.rounds import round_path, round_trials, suggest_spec
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
-    refusal, note = owner_check(sys.argv)
+    refusal, note = workdir_check(sys.argv)
     if refusal:
         sys.stderr.write(f"tunelab: {refusal}\n")
         sys.exit(1)
@@ -74,7 +74,7 @@ def train_setting(name):
 TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.study.dataset.name}.parquet")
 
 # trials_per_job: a trial trained by its job group's job only links the group's files for it
-# (tunelab.train.link). Without job groups these stay constants: nothing is evaluated per job.
+# (tunelab.train.from_group). Without job groups these stay constants: nothing is evaluated per job.
 GROUPED = any(sp.plan.job_groups for sp in STUDIES.values())
 
 
@@ -86,7 +86,7 @@ def get_train_group(wildcards):
 @signature_once
 def get_train_entry(wildcards):
     grouped = train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
-    return "tunelab.train.link" if grouped else "tunelab.train.loop"
+    return "tunelab.train.from_group" if grouped else "tunelab.train.loop"
 
 
 TRAIN_GROUP = get_train_group if GROUPED else []
@@ -98,7 +98,7 @@ def get_group_spec(wildcards):
 
 
 def get_context(wildcards):
-    """What the analysis rules need to know about the study (tunelab.analysis.context)."""
+    """What the analysis rules need to know about the study (tunelab.analysis.study_context)."""
     sp = get_study(wildcards)
     return study_context(sp.study, sp.plan, sp.rungs)
 

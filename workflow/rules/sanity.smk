@@ -5,7 +5,7 @@
 import sys
 
 from tunelab.sanity.fidelity import SETTING_RE
-from tunelab.sanity.targets import (
+from tunelab.sanity.rule_targets import (
     fidelity_outputs,
     fidelity_plans,
     fidelity_spec_json,

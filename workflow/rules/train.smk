@@ -16,7 +16,7 @@ rule train:
         models="results/{study}/runs/{period}/{trial}/{block}/models.pt",
     params:
         spec=get_spec,
-        entry=TRAIN_ENTRY,  # tunelab.train.loop trains; tunelab.train.link links a group's files
+        entry=TRAIN_ENTRY,  # tunelab.train.loop trains; tunelab.train.from_group links a group's files
     log:
         "logs/{study}/runs/{period}/{trial}/{block}.log",
     threads: train_setting("cpus_per_task")

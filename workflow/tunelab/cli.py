@@ -222,7 +222,7 @@ def cmd_retrain(args) -> int:
     import shutil
     import subprocess
 
-    from tunelab.owner import snakemake_processes
+    from tunelab.workdir_guard import snakemake_processes
 
     study = Path(args.study).stem
     runs_dir = Path(args.results) / study / "runs"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
-from tunelab.sanity.fast import fast_mode, fast_requested, fast_values
+from tunelab.sanity.fast_mode import fast_mode, fast_requested, fast_values
 from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir

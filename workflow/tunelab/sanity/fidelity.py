@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tunelab.data.periods import Period
-from tunelab.sanity.fast import cap_epochs, shorten_training
+from tunelab.sanity.fast_mode import cap_epochs, shorten_training
 from tunelab.search.plan import block_name, job_spec
 from tunelab.study import StudyError
 from tunelab.study.resolved import FidelityStudy
@@ -349,7 +349,7 @@ def _get_fidelity_info(table: pd.DataFrame, threshold: float, ceiling: float | N
 def _length_order(train: str) -> float:
     if train == "full":
         return math.inf
-    from tunelab.sanity.fast import parse_length
+    from tunelab.sanity.fast_mode import parse_length
 
     n, unit = parse_length(train)
     return n * {"d": 1, "w": 7, "m": 30.4}[unit]

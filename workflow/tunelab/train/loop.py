@@ -413,7 +413,7 @@ def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
                     batched: bool | None = None) -> None:
     """A job group's job (trials_per_job): every trial of the group on one period and seed block,
     trained together; each trial's outputs, as its own job writes them, in out_dir/<trial>/.
-    (tunelab.train.link then puts them where the trial's own outputs belong.)"""
+    (tunelab.train.from_group then puts them where the trial's own outputs belong.)"""
     torch.set_num_threads(max(threads, 1))
     device = pick_device(spec.get("device", "cpu"))
     task = spec["task"]

@@ -5,7 +5,7 @@ import sys
 import time
 
 import pytest
-from tunelab.owner import _is_snakemake, check, is_dry_run, snakemake_processes
+from tunelab.workdir_guard import _is_snakemake, check, is_dry_run, snakemake_processes
 
 
 @pytest.mark.parametrize(("argv", "dry"), [
