@@ -14,6 +14,9 @@ import pytest
 import yaml
 from tunelab.study.load import deep_merge
 
+# The analysis and report folders share these fixtures (one session-wide tiny study run).
+pytest_plugins = ["analysis_fixtures"]
+
 REPO = Path(__file__).resolve().parent.parent
 SNAKEFILE = REPO / "Snakefile"
 

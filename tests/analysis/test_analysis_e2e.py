@@ -10,7 +10,7 @@ from conftest import snakemake
 
 pytestmark = pytest.mark.e2e
 
-# study_run: the shared tiny study (analysis_study.py), a session fixture of tests/analysis/conftest.py
+# study_run: the shared tiny study (analysis_study.py), a session fixture of tests/analysis/analysis_fixtures.py
 
 
 def test_report_summary_and_plots_exist_and_agree(study_run):

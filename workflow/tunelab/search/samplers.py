@@ -63,7 +63,7 @@ class QuasiRandomSampler(Sampler):
 
 def scrambled_halton(n: int, d: int, seed: int) -> np.ndarray:
     """The first n points of `scipy.stats.qmc.Halton(d, scramble=True, seed=seed)`, bit for bit
-    (tests/test_samplers.py checks it): per dimension, a van der Corput sequence in the next prime
+    (tests/search/test_samplers.py checks it): per dimension, a van der Corput sequence in the next prime
     base whose digits go through random permutations (Owen's randomised Halton), one permutation
     per digit position, drawn by the seed's numpy generator in scipy's order."""
     rng = np.random.default_rng(seed)

@@ -6,7 +6,7 @@ members along dimension 0, and a step is a few batched matrix products (`torch.b
 one small model after another: on one CPU thread a small MLP's step is mostly fixed overhead, and
 on a GPU one small model leaves the device idle.
 
-Each member keeps what it would have alone, and gets the same numbers (tests/test_batched.py):
+Each member keeps what it would have alone, and gets the same numbers (tests/train/test_batched.py):
 - its initialisation: its model is built alone, after `torch.manual_seed(seed)`, then stacked;
 - its data order: its own generator, seeded as in `train_run`;
 - its dropout masks: drawn from its own generator, which continues the global RNG stream exactly
@@ -129,7 +129,7 @@ class StackedNet:
 def draw_per_call(device: torch.device) -> bool:
     """Whether members' dropout numbers are drawn one call per layer and step, as a model alone
     draws them: needed where the generator's numbers depend on how draws are split (a GPU's);
-    the CPU's do not (tests/test_batched.py checks both ways on the CPU)."""
+    the CPU's do not (tests/train/test_batched.py checks both ways on the CPU)."""
     return device.type != "cpu"
 
 

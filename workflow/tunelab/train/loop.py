@@ -185,7 +185,7 @@ class RunState:
     a promoted trial's next job resumes from it: weights, optimizer memory, the global RNG (dropout)
     and the data-order generator, the curve so far, the best epoch's weights and the early-stopping
     count. The learning-rate schedule is always over the trial's full `epochs`, so a rung's run is
-    an exact prefix of the full run (tests/test_resume.py checks it bit for bit).
+    an exact prefix of the full run (tests/train/test_resume.py checks it bit for bit).
     """
 
     seed: int

@@ -3,7 +3,7 @@
 Why not torch.optim itself: its `step()` imports torch._dynamo on first use (torch 2.13: 1.4 s on
 this machine), and every training job is a fresh process, so every job paid it: about half of a
 job's start-up. These follow torch.optim's single-tensor code (what it runs for CPU tensors), and
-tests/test_optim.py checks them against torch.optim, parameter for parameter, over many steps.
+tests/train/test_optim.py checks them against torch.optim, parameter for parameter, over many steps.
 
 The update of one tensor is a function (`sgd_update`, `adam_update`) shared by the per-model
 optimizers and by `Stacked`, the optimizer of a batched job (tunelab.train.batched): there every

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "workflow" / "tunelab"
+PACKAGE = Path(__file__).resolve().parents[2] / "workflow" / "tunelab"
 
 # The pipeline's order; a part may import its own modules and any part before it.
 ORDER = [

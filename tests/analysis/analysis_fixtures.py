@@ -1,4 +1,5 @@
-"""Fixtures of the analysis tests; the hand-made tables themselves are built in analysis_data.py."""
+"""Fixtures of the analysis and report tests (loaded by tests/conftest.py for both folders, so the tiny
+end-to-end study runs once per session); the hand-made tables themselves are built in analysis_data.py."""
 
 from __future__ import annotations
 
