@@ -235,6 +235,7 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
     not hold (an adaptive round's, tunelab.search.rounds)."""
     period = plan.period_by_id[period_id]
     trial = trial or plan.trial_by_id[trial_id_]
+    custom = {"model": study.section("model")} if study.model_factory else {}
     return {
         "study": study.name,
         "period": period.id,
@@ -246,6 +247,7 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
         "seeds": block_seeds(block),
         "task": study.section("task"),
         "device": study.device,
+        **custom,
     }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tunelab.study.factory import factory_problem
 from tunelab.study.limits import check_range, check_value
 from tunelab.study.resolved import Study
 from tunelab.study.schema import StudyError
@@ -15,6 +16,7 @@ def check_study(study: Study) -> None:
     check_columns(study)
     for i, rng in enumerate(study.periods.ranges):
         check_date_range(rng, f"periods.ranges.{i}", study.path)
+    check_model(study)
     check_space(study)
     check_baseline(study)
     check_size(study)
@@ -57,9 +59,12 @@ def check_space(study: Study) -> None:
     """Values the trainer can use (tunelab.study.limits), and no searched hyperparameter that its
     condition makes unused in every trial."""
     entries, path = study.hyperparameters, study.path
+    user = set(study.user_hyperparameters)
     for name, hp in study.space.items():
         key = f"hyperparameters.{name}"
-        if hp.kind == "fixed":
+        if name in user:  # a custom model's own: its factory checks the values it takes
+            values, where = [], key
+        elif hp.kind == "fixed":
             values, where = [hp.value], key
         elif hp.kind == "categorical":
             values, where = list(hp.points), f"{key}.feasible_points"
@@ -76,14 +81,38 @@ def check_space(study: Study) -> None:
             _check_active(hp, study.space, key, path)
 
 
+def check_model(study: Study) -> None:
+    """`architecture: custom` comes with model.factory, a built-in one without; the factory's
+    module exists and defines the function (read, not imported: tunelab.study.factory)."""
+    custom, given = study.architecture == "custom", "model" in study.json
+    if custom and not given:
+        raise StudyError(f"{study.path}: model.factory: architecture is 'custom' and no factory is "
+                         "given; add model: {factory: my_models.gru:build} (module:function)")
+    if given and not custom:
+        raise StudyError(f"{study.path}: model: given with architecture {study.architecture!r}, which "
+                         "builds its own model; set architecture: custom to use model.factory")
+    problem = factory_problem(study.model_factory) if custom else None
+    if problem:
+        raise StudyError(f"{study.path}: model.factory: {study.model_factory!r}: {problem}")
+
+
 def check_baseline(study: Study) -> None:
+    """Baseline values the trainer can use; a searched hyperparameter of a custom model has no
+    built-in value to stand in, so the baseline must give it."""
+    user = set(study.user_hyperparameters)
     for name, value in study.baseline.items():
         if name not in study.space:
             raise StudyError(f"{study.path}: baseline.{name}: not a hyperparameter of architecture "
                              f"{study.architecture!r}")
-        reason = check_value(name, value)
+        reason = None if name in user else check_value(name, value)
         if reason:
             raise StudyError(f"{study.path}: baseline.{name}: {reason}")
+    missing = [name for name in study.user_hyperparameters
+               if study.space[name].searched and name not in study.baseline]
+    if missing:
+        raise StudyError(f"{study.path}: baseline.{missing[0]}: searched, and only your model knows it, "
+                         "so there is no built-in value to stand in for the baseline's; give the "
+                         f"value in use today (baseline: {{{missing[0]}: ...}})")
 
 
 def _check_active(hp, space: dict, key: str, path: str) -> None:

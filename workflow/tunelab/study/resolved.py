@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from tunelab.study.space import Hyperparameter
+from tunelab.study.space import Hyperparameter, user_hyperparameters
 
 
 def _section(cls, values: dict):
@@ -188,10 +188,21 @@ class Study:
         """The same study in fast mode under another name (results/<name>/)."""
         return dataclasses.replace(self, name=name, json={**self.json, "fast": True})
 
+    @property
+    def model_builder(self) -> str:
+        """What builds a trial's model: a built-in architecture's name, or the custom factory."""
+        return self.model_factory or self.architecture
+
+    @property
+    def user_hyperparameters(self) -> list[str]:
+        """The hyperparameters only the user's model knows (architecture: custom)."""
+        return user_hyperparameters(self.architecture, self.space)
+
     # -- single keys ----------------------------------------------------------------------------
     question = property(lambda self: str(self.json["question"]))
     architecture = property(lambda self: self.json["architecture"])
     hyperparameters = property(lambda self: self.json["hyperparameters"])  # the entries as written
+    model_factory = property(lambda self: self.json.get("model", {}).get("factory"))  # custom only
     baseline = property(lambda self: dict(self.json["baseline"]))  # the values given, maybe none
     objective = property(lambda self: self.json["objective"])
     device = property(lambda self: self.json["device"])

@@ -22,7 +22,8 @@ from typing import Any
 
 OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
-ARCHITECTURES = ("linear", "mlp", "lstm", "cnn")
+ARCHITECTURES = ("linear", "mlp", "lstm", "cnn")  # built in; `custom` is a user's factory (model.factory)
+CUSTOM = "custom"
 
 # Training hyperparameters every architecture has. Conditional ones say when they exist.
 TRAINING_DEFAULTS: dict[str, dict] = {
@@ -76,8 +77,15 @@ class SpaceError(ValueError):
 
 
 def known_hyperparameters(architecture: str) -> dict[str, dict]:
-    """The built-in entries for `architecture`: training ones first, then the model's own."""
-    return {**TRAINING_DEFAULTS, **ARCHITECTURE_DEFAULTS[architecture]}
+    """The built-in entries for `architecture`: training ones first, then the model's own (a
+    custom model has none built in: its hyperparameters are whatever the study names)."""
+    return {**TRAINING_DEFAULTS, **ARCHITECTURE_DEFAULTS.get(architecture, {})}
+
+
+def user_hyperparameters(architecture: str, names) -> list[str]:
+    """The names tunelab does not know for `architecture`: a custom model's own hyperparameters."""
+    known = known_hyperparameters(architecture)
+    return [name for name in names if name not in known]
 
 
 def round_sig(x: float, digits: int = 4) -> float:
@@ -205,15 +213,17 @@ def resolve_space(architecture: str, entries: dict[str, Any]) -> dict[str, Hyper
     """Merge the study's entries over the architecture's defaults and check the whole space."""
     known = known_hyperparameters(architecture)
     unknown = sorted(set(entries) - set(known))
-    if unknown:
+    if unknown and architecture != CUSTOM:
         raise SpaceError(f"hyperparameters.{unknown[0]}: not a hyperparameter of architecture "
-                         f"{architecture!r}; known: {', '.join(sorted(known))}")
+                         f"{architecture!r}; known: {', '.join(sorted(known))}. A model of your own "
+                         "takes any name: architecture: custom, with model.factory")
+    known = {**known, **{name: entries[name] for name in unknown}}
     space = {}
     for name, default in known.items():
         entry = entries.get(name, default)
         if not isinstance(entry, dict):
             entry = {"role": "fixed", "value": entry}
-        if "when" not in entry and "when" in default:
+        if "when" not in entry and isinstance(default, dict) and "when" in default:
             entry = {**entry, "when": default["when"]}
         space[name] = parse_entry(name, entry)
     for hp in space.values():

@@ -25,7 +25,7 @@ import torch
 from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
 from tunelab.io import atomic_path, write_csv, write_json
 from tunelab.train.gpu import cuda_device
-from tunelab.train.models import build_model
+from tunelab.train.models import build_model, model_builder
 from tunelab.train.optim import SGD, Adam, Optimizer
 
 # valid_loss is the MSE of the scaled target (what training minimises); valid_mae is in target units,
@@ -375,7 +375,7 @@ def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
     task = spec["task"]
     data = period_data(load_prepared(data_path), spec["windows"], task["lags"], task["horizon"])
     saved = load_states(resume, spec) if resume else {}
-    (results,) = train_block(data, spec["architecture"], [spec["hyperparameters"]], spec["seeds"],
+    (results,) = train_block(data, model_builder(spec), [spec["hyperparameters"]], spec["seeds"],
                              task["lags"], device, batched, spec.get("stop_epoch"), saved)
     for r in results:
         report(spec, r["metrics"])
@@ -391,7 +391,8 @@ def report(spec: dict, m: dict) -> None:
 
 def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) -> None:
     """Checkpoints and curves first, metrics.json last: its presence means the block finished."""
-    keys = ("study", "period", "trial", "group", "architecture", "hyperparameters", "task", "windows")
+    keys = ("study", "period", "trial", "group", "architecture", "model", "hyperparameters", "task",
+            "windows")
     resolved = {k: spec[k] for k in keys if k in spec}
     checkpoint = {"config": resolved, "input_names": data.input_names,
                   "target_mean": data.target_mean, "target_std": data.target_std,
@@ -419,7 +420,7 @@ def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
     task = spec["task"]
     data = period_data(load_prepared(data_path), spec["windows"], task["lags"], task["horizon"])
     trials = spec["trials"]
-    results = train_block(data, spec["architecture"], [t["hyperparameters"] for t in trials],
+    results = train_block(data, model_builder(spec), [t["hyperparameters"] for t in trials],
                           spec["seeds"], task["lags"], device, batched)
     common = {k: v for k, v in spec.items() if k not in ("trials", "job_group")}
     for trial, runs in zip(trials, results, strict=True):

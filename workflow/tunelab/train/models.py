@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
+
 import torch
 from torch import nn
 
@@ -89,7 +93,48 @@ class CNN(nn.Module):
 ARCHITECTURES = {"linear": Linear, "mlp": MLP, "lstm": LSTM, "cnn": CNN}
 
 
+def model_builder(spec: dict) -> str:
+    """What builds a job's models: the built-in architecture, or a custom model's factory."""
+    return spec.get("model", {}).get("factory", spec["architecture"])
+
+
 def build_model(architecture: str, lags: int, inputs: int, hyperparameters: dict) -> nn.Module:
+    """A fresh model: `architecture` is a built-in name or a factory's `module:function`."""
+    if ":" in architecture:
+        return build_custom(architecture, lags, inputs, hyperparameters)
     if architecture not in ARCHITECTURES:
         raise ValueError(f"architecture: {architecture!r} is not one of {sorted(ARCHITECTURES)}")
     return ARCHITECTURES[architecture](lags=lags, inputs=inputs, **hyperparameters)
+
+
+def load_factory(reference: str):
+    """The function `module:function` names, imported from the working directory first."""
+    module_name, function = reference.split(":")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # `python -m` puts it there; a test or a notebook may not
+    module = importlib.import_module(module_name)
+    factory = getattr(module, function, None)
+    if not callable(factory):
+        raise TypeError(f"model.factory: {reference!r}: {module.__file__} has no function {function!r}")
+    return factory
+
+
+def build_custom(reference: str, lags: int, inputs: int, hyperparameters: dict) -> nn.Module:
+    """Call the user's factory and check that what comes back can be trained: an nn.Module with
+    parameters that maps (batch, lags, inputs) to (batch,)."""
+    model = load_factory(reference)(lags=lags, inputs=inputs, **hyperparameters)
+    where = f"model.factory {reference!r} with {hyperparameters}"
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{where} returned {type(model).__name__}, not a torch.nn.Module")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError(f"{where} returned a module with no trainable parameters")
+    training = model.training
+    model.eval()  # no dropout draw, no batch-norm statistics: the check leaves the run unchanged
+    with torch.no_grad():
+        out = model(torch.zeros(2, lags, inputs, device=next(model.parameters()).device))
+    model.train(training)
+    if tuple(out.shape) != (2,):
+        raise ValueError(f"{where}: the module maps a (batch=2, lags={lags}, inputs={inputs}) input to "
+                         f"shape {tuple(out.shape)}; it must return (batch,): one forecast per "
+                         "example (e.g. end with .squeeze(-1))")
+    return model
