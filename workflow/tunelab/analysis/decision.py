@@ -188,82 +188,109 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
     return out
 
 
+# The verdict of each case verdict_facts can find, in the order it looks for them.
+VERDICT_OF = {"no_candidate": "REJECT", "is_baseline": "REJECT", "diverged": "REJECT",
+              "unmeasured": "INCONCLUSIVE", "worse": "REJECT", "not_better": "REJECT",
+              "unconfirmed": "INCONCLUSIVE", "within_noise": "INCONCLUSIVE",
+              "too_small": "INCONCLUSIVE", "adopt": "ADOPT"}
+
+
 def _verdict(runs, out, context, confirmed, alpha, min_gain) -> tuple[str, list[str]]:
+    facts = verdict_facts(runs, out, context, confirmed, alpha, min_gain)
+    case = facts["case"]
+    if case in ("no_candidate", "is_baseline", "diverged", "unmeasured"):
+        return VERDICT_OF[case], _unsettled_sentences(facts, out, context)
+    return VERDICT_OF[case], _comparison_sentences(facts, out, alpha, min_gain)
+
+
+def verdict_facts(runs, out, context, confirmed, alpha, min_gain) -> dict:
+    """What the verdict rests on, without its words: `case` is the first of VERDICT_OF's cases
+    that applies; the per-period comparison and the gains go into `out`."""
     objective = context["objective"]
     base, cand = out["baseline"], out["candidate"]
     if cand is None:
-        return "REJECT", ["The search found no trial that trained on every seed and period: "
-                          "there is nothing to adopt; keep the baseline."]
+        return {"case": "no_candidate"}
     changed = changed_hyperparameters(base["values"], cand["values"]) if base["values"] else []
     out["changed"] = changed
     if cand["trial"] == base["trial"] or (base["values"] and not changed):
-        return "REJECT", [f"The study's best trial {cand['trial']} is the baseline's own "
-                          "configuration: there is nothing to adopt; keep the baseline."]
+        return {"case": "is_baseline"}
     failed = runs[(runs["trial"] == cand["trial"]) & (runs["status"] != "ok")]
-    total = int((runs["trial"] == cand["trial"]).sum())
     periods = compare(seed_values(runs, base["trial"], objective),
                       seed_values(runs, cand["trial"], objective), alpha)
     out["periods"] = periods
     gains = [p["relative_gain"] for p in periods if np.isfinite(p["relative_gain"])]
     out["mean_gain"] = float(np.mean([p["gain"] for p in periods if np.isfinite(p["gain"])])) \
         if periods else math.nan
-    out["mean_relative_gain"] = float(np.mean(gains)) if gains else math.nan
+    out["mean_relative_gain"] = mean_rel = float(np.mean(gains)) if gains else math.nan
     out["required_gain"] = min_gain * len(changed)
-    which = "confirmation" if confirmed else "search"
-    if len(failed):
-        return "REJECT", [f"The candidate {cand['trial']} diverged on {len(failed)} of its {total} "
-                          f"{which} runs ({failed['reason'].iloc[0]}): it is not robust; keep the "
-                          "baseline."]
-    unmeasured = [p for p in periods if p["outcome"] == UNMEASURED]
-    if unmeasured:
-        n = min(min(p["n_baseline"], p["n_candidate"]) for p in unmeasured)
-        seeds = f"{n} {'confirmation' if context.get('confirm_seeds', 0) else 'search'} seed" \
-            + ("" if n == 1 else "s")
-        return "INCONCLUSIVE", [
-            f"NO DECISION: the comparison rests on {seeds} per side on {_names(unmeasured)}: "
-            "with fewer than two seeds the retrain noise is unmeasured, so no difference can be "
-            "called beyond (or within) seed noise. Set confirm_seeds: 2 or more (3 or more to "
-            f"trust it) and run again. The candidate {cand['trial']} differs by "
-            f"{pct(out['mean_relative_gain'])} "
-            "on average, an unqualified point estimate.", f"Per period: {detail_of(periods)}."]
-    worse = [p for p in periods if p["outcome"] == "worse"]
-    better = [p for p in periods if p["outcome"] == "better"]
-    noise = [p for p in periods if p["outcome"] == "within noise"]
-    mean_rel = out["mean_relative_gain"]
-    detail = detail_of(periods)
-    if worse:
-        return "REJECT", [f"The candidate {cand['trial']} is worse than the baseline on "
-                          f"{_names(worse)}, beyond seed noise: the gain does not hold on every "
-                          "period; keep the baseline.", f"Per period: {detail}."]
-    if not np.isfinite(mean_rel) or mean_rel <= 0:
-        return "REJECT", [f"The candidate {cand['trial']} is not better than the baseline on "
-                          f"average over the periods ({pct(mean_rel)}); keep the baseline.",
-                          f"Per period: {detail}."]
+    by = {o: [p for p in periods if p["outcome"] == o] for o in (UNMEASURED, "worse", "better", "within noise")}
+    facts = {"failed": failed, "total": int((runs["trial"] == cand["trial"]).sum()), "confirmed": confirmed,
+             "unmeasured": by[UNMEASURED], "worse": by["worse"], "better": by["better"],
+             "noise": by["within noise"]}
+    cases = [("diverged", len(failed)), ("unmeasured", by[UNMEASURED]), ("worse", by["worse"]),
+             ("not_better", not np.isfinite(mean_rel) or mean_rel <= 0), ("unconfirmed", not confirmed),
+             ("within_noise", by["within noise"]), ("too_small", mean_rel < out["required_gain"])]
+    return {**facts, "case": next((case for case, holds in cases if holds), "adopt")}
+
+
+def _unsettled_sentences(facts: dict, out: dict, context: dict) -> list[str]:
+    """The words of the cases decided before any comparison: nothing to adopt, a diverged
+    candidate, retrain noise unmeasured."""
+    cand, case = out["candidate"], facts["case"]
+    if case == "no_candidate":
+        return ["The search found no trial that trained on every seed and period: "
+                "there is nothing to adopt; keep the baseline."]
+    if case == "is_baseline":
+        return [f"The study's best trial {cand['trial']} is the baseline's own "
+                "configuration: there is nothing to adopt; keep the baseline."]
+    if case == "diverged":
+        failed, which = facts["failed"], "confirmation" if facts["confirmed"] else "search"
+        return [f"The candidate {cand['trial']} diverged on {len(failed)} of its {facts['total']} "
+                f"{which} runs ({failed['reason'].iloc[0]}): it is not robust; keep the "
+                "baseline."]
+    unmeasured = facts["unmeasured"]
+    n = min(min(p["n_baseline"], p["n_candidate"]) for p in unmeasured)
+    seeds = f"{n} {'confirmation' if context.get('confirm_seeds', 0) else 'search'} seed" \
+        + ("" if n == 1 else "s")
+    return [
+        f"NO DECISION: the comparison rests on {seeds} per side on {_names(unmeasured)}: "
+        "with fewer than two seeds the retrain noise is unmeasured, so no difference can be "
+        "called beyond (or within) seed noise. Set confirm_seeds: 2 or more (3 or more to "
+        f"trust it) and run again. The candidate {cand['trial']} differs by "
+        f"{pct(out['mean_relative_gain'])} "
+        "on average, an unqualified point estimate.", f"Per period: {detail_of(out['periods'])}."]
+
+
+def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float) -> list[str]:
+    """The words of the cases the per-period comparison decides."""
+    cand, case, changed = out["candidate"]["trial"], facts["case"], out["changed"]
+    mean_rel, detail = out["mean_relative_gain"], f"Per period: {detail_of(out['periods'])}."
+    if case == "worse":
+        return [f"The candidate {cand} is worse than the baseline on {_names(facts['worse'])}, "
+                "beyond seed noise: the gain does not hold on every period; keep the baseline.", detail]
+    if case == "not_better":
+        return [f"The candidate {cand} is not better than the baseline on average over the periods "
+                f"({pct(mean_rel)}); keep the baseline.", detail]
     complexity = (f"It changes {len(changed)} hyperparameter(s) ({', '.join(changed)}), so it must "
                   f"gain at least {100 * out['required_gain']:.1f}% on average "
                   f"({100 * min_gain:.1f}% per change); it gains {100 * mean_rel:.1f}%.")
-    if not confirmed:
-        return "INCONCLUSIVE", [
-            f"The candidate {cand['trial']} looks better ({pct(mean_rel)} on average), but it was "
-            "measured on the search's own seeds only (confirm_seeds < 2), where the winner of a "
-            "search is flattered by chance; confirm it on fresh seeds before adopting.",
-            f"Per period: {detail}.", complexity]
-    if noise:
-        return "INCONCLUSIVE", [
-            f"The candidate {cand['trial']} is better on average ({pct(mean_rel)}), but on "
-            f"{_names(noise)} the difference is within seed noise (one-sided Welch p >= {alpha}): "
-            f"the gain is not shown to hold on every period. More confirm_seeds or periods may "
-            "settle it.", f"Per period: {detail}.", complexity]
-    if mean_rel < out["required_gain"]:
-        return "INCONCLUSIVE", [
-            f"The candidate {cand['trial']} is better on every period, but by {pct(mean_rel)} on "
-            f"average, less than its {len(changed)} change(s) ask for "
-            f"({100 * out['required_gain']:.1f}%): probably not worth the change.",
-            f"Per period: {detail}.", complexity]
-    return "ADOPT", [
-        f"Adopt the candidate {cand['trial']}: it beats the baseline on all {len(better)} periods "
-        f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
-        f"confirmed on {len(out['seeds'])} fresh seeds.", f"Per period: {detail}.", complexity]
+    if case == "unconfirmed":
+        return [f"The candidate {cand} looks better ({pct(mean_rel)} on average), but it was "
+                "measured on the search's own seeds only (confirm_seeds < 2), where the winner of a "
+                "search is flattered by chance; confirm it on fresh seeds before adopting.",
+                detail, complexity]
+    if case == "within_noise":
+        return [f"The candidate {cand} is better on average ({pct(mean_rel)}), but on "
+                f"{_names(facts['noise'])} the difference is within seed noise (one-sided Welch p >= "
+                f"{alpha}): the gain is not shown to hold on every period. More confirm_seeds or "
+                "periods may settle it.", detail, complexity]
+    if case == "too_small":
+        return [f"The candidate {cand} is better on every period, but by {pct(mean_rel)} on "
+                f"average, less than its {len(changed)} change(s) ask for "
+                f"({100 * out['required_gain']:.1f}%): probably not worth the change.", detail, complexity]
+    return [f"Adopt the candidate {cand}: it beats the baseline on all {len(facts['better'])} periods "
+            f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
+            f"confirmed on {len(out['seeds'])} fresh seeds.", detail, complexity]
 
 
 def detail_of(periods: list[dict]) -> str:
@@ -408,64 +435,17 @@ def _relative_gain(runs: pd.DataFrame, before: str, after: str, objective: str) 
 
 
 def decision_markdown(d: dict, context: dict) -> str:
-    obj = d["objective"]
+    """decision.md: the verdict and its reasons, then the evidence, section by section."""
     lines = [f"# Decision: {d['study']}", "", f"**Verdict: {d['verdict']}.** {d['headline']}", ""]
     lines += [f"- {r}" for r in d["reasons"][1:]]
-    base, cand = d["baseline"], d["candidate"]
-    lines += ["", "## Baseline and candidate", "",
-              f"- Baseline: trial {base['trial']} ({context['baseline']['source']})."]
-    if cand:
-        lines.append(f"- Candidate: trial {cand['trial']}, the study's best trial "
-                     f"({obj} {fmt(cand['objective_mean'])} on the search's seeds).")
-        names = d["changed"] or []
-        if names:
-            frame = pd.DataFrame({"hyperparameter": names,
-                                  "baseline": [fmt(base["values"].get(n)) for n in names],
-                                  "candidate": [fmt(cand["values"].get(n)) for n in names]})
-            lines += ["", f"What the candidate changes ({len(names)} hyperparameter(s)):", "",
-                      markdown_table(frame)]
+    lines += _candidate_lines(d, context)
     if d["periods"]:
-        seeds = d["seeds"]
-        which = (f"confirmation seeds {seeds[0]}..{seeds[-1]}" if d["confirmed"] and seeds else
-                 "the search's seeds (not confirmed on fresh seeds)")
-        frame = pd.DataFrame([{
-            "period": p["period"],
-            "baseline": f"{fmt(p['baseline_mean'])} ± {fmt(p['baseline_std'])} (n={p['n_baseline']})",
-            "candidate": f"{fmt(p['candidate_mean'])} ± {fmt(p['candidate_std'])} (n={p['n_candidate']})",
-            "gain": fmt(p["gain"]), "relative": pct(p["relative_gain"]),
-            "Welch t": "inf" if math.isinf(p["t"]) else fmt(p["t"], 3),
-            "p (better)": fmt(p["p_better"], 2), "outcome": p["outcome"]} for p in d["periods"]])
-        lines += ["", f"## Per period ({obj}, mean ± std over {which})", "", markdown_table(frame), "",
-                  f"Mean gain {fmt(d['mean_gain'])} ({pct(d['mean_relative_gain'])}); required for "
-                  f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."]
+        lines += _per_period_lines(d)
     if d.get("question"):
-        q = d["question"]
-        lines += ["", "## The study's question", ""]
-        if context.get("question"):
-            lines += [f"> {context['question']}", ""]
-        periods = sorted({p for g in q["groups"] for p in g["per_period"]})
-        frame = pd.DataFrame([{"value": g["group"], "best trial": g["trial"],
-                               "search mean": fmt(g["objective_mean"]),
-                               "confirmed mean": fmt(g["confirmed_mean"]),
-                               **{p: fmt(g["per_period"].get(p)) for p in periods}}
-                              for g in q["groups"]])
-        lines += [markdown_table(frame), "", q["answer"]]
+        lines += _question_lines(d["question"], context)
     if d.get("attribution"):
         lines += ["", "## Where the gain comes from", "", d["attribution"]["text"]]
-    lines += ["", "## Test windows", ""]
-    if d["test"]:
-        metric = "test_mae" if obj == "valid_mae" else "test_mse"
-        frame = pd.DataFrame([{"period": r["period"], f"baseline {obj}": fmt(r["baseline_valid"]),
-                               f"candidate {obj}": fmt(r["candidate_valid"]),
-                               f"baseline {metric}": fmt(r["baseline_test"]),
-                               f"candidate {metric}": fmt(r["candidate_test"])} for r in d["test"]])
-        holds = sum(r["test_gain"] > 0 for r in d["test"])
-        lines += ["Evaluated once, after the decision, for the adopted candidate (the test windows "
-                  "took no part in any choice):", "", markdown_table(frame), "",
-                  f"The candidate is also better on the test window of {holds} of "
-                  f"{len(d['test'])} periods."]
-    else:
-        lines.append("Not evaluated: the test windows are read only for an adopted candidate.")
+    lines += _test_lines(d)
     lines += ["", "## How this was decided", "",
               f"The candidate must beat the baseline on every period with a one-sided Welch t-test "
               f"at alpha = {d['alpha']} (each side keeps its own retrain variance), on fresh "
@@ -473,6 +453,73 @@ def decision_markdown(d: dict, context: dict) -> str:
               f"must reach {100 * d['min_gain']:.1f}% per changed hyperparameter. Worse beyond noise "
               "on any period, or not better on average: REJECT. Otherwise: INCONCLUSIVE.", ""]
     return "\n".join(lines)
+
+
+def _candidate_lines(d: dict, context: dict) -> list[str]:
+    """The baseline, the candidate, and what the candidate changes."""
+    base, cand = d["baseline"], d["candidate"]
+    lines = ["", "## Baseline and candidate", "",
+             f"- Baseline: trial {base['trial']} ({context['baseline']['source']})."]
+    if not cand:
+        return lines
+    lines.append(f"- Candidate: trial {cand['trial']}, the study's best trial "
+                 f"({d['objective']} {fmt(cand['objective_mean'])} on the search's seeds).")
+    names = d["changed"] or []
+    if names:
+        frame = pd.DataFrame({"hyperparameter": names,
+                              "baseline": [fmt(base["values"].get(n)) for n in names],
+                              "candidate": [fmt(cand["values"].get(n)) for n in names]})
+        lines += ["", f"What the candidate changes ({len(names)} hyperparameter(s)):", "",
+                  markdown_table(frame)]
+    return lines
+
+
+def _per_period_lines(d: dict) -> list[str]:
+    """The baseline against the candidate on each period: means, stds, Welch t, outcome."""
+    seeds = d["seeds"]
+    which = (f"confirmation seeds {seeds[0]}..{seeds[-1]}" if d["confirmed"] and seeds else
+             "the search's seeds (not confirmed on fresh seeds)")
+    frame = pd.DataFrame([{
+        "period": p["period"],
+        "baseline": f"{fmt(p['baseline_mean'])} ± {fmt(p['baseline_std'])} (n={p['n_baseline']})",
+        "candidate": f"{fmt(p['candidate_mean'])} ± {fmt(p['candidate_std'])} (n={p['n_candidate']})",
+        "gain": fmt(p["gain"]), "relative": pct(p["relative_gain"]),
+        "Welch t": "inf" if math.isinf(p["t"]) else fmt(p["t"], 3),
+        "p (better)": fmt(p["p_better"], 2), "outcome": p["outcome"]} for p in d["periods"]])
+    return ["", f"## Per period ({d['objective']}, mean ± std over {which})", "", markdown_table(frame), "",
+            f"Mean gain {fmt(d['mean_gain'])} ({pct(d['mean_relative_gain'])}); required for "
+            f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."]
+
+
+def _question_lines(q: dict, context: dict) -> list[str]:
+    """The best trial of each scientific value, per period, and the question's answer."""
+    lines = ["", "## The study's question", ""]
+    if context.get("question"):
+        lines += [f"> {context['question']}", ""]
+    periods = sorted({p for g in q["groups"] for p in g["per_period"]})
+    frame = pd.DataFrame([{"value": g["group"], "best trial": g["trial"],
+                           "search mean": fmt(g["objective_mean"]),
+                           "confirmed mean": fmt(g["confirmed_mean"]),
+                           **{p: fmt(g["per_period"].get(p)) for p in periods}}
+                          for g in q["groups"]])
+    return lines + [markdown_table(frame), "", q["answer"]]
+
+
+def _test_lines(d: dict) -> list[str]:
+    """The test windows, read once and only for an adopted candidate."""
+    obj, lines = d["objective"], ["", "## Test windows", ""]
+    if not d["test"]:
+        return lines + ["Not evaluated: the test windows are read only for an adopted candidate."]
+    metric = "test_mae" if obj == "valid_mae" else "test_mse"
+    frame = pd.DataFrame([{"period": r["period"], f"baseline {obj}": fmt(r["baseline_valid"]),
+                           f"candidate {obj}": fmt(r["candidate_valid"]),
+                           f"baseline {metric}": fmt(r["baseline_test"]),
+                           f"candidate {metric}": fmt(r["candidate_test"])} for r in d["test"]])
+    holds = sum(r["test_gain"] > 0 for r in d["test"])
+    return lines + ["Evaluated once, after the decision, for the adopted candidate (the test windows "
+                    "took no part in any choice):", "", markdown_table(frame), "",
+                    f"The candidate is also better on the test window of {holds} of "
+                    f"{len(d['test'])} periods."]
 
 
 def read_blocks(paths: list[str]) -> tuple[pd.DataFrame, dict[str, dict]]:

@@ -189,6 +189,24 @@ def convergence_lines(plots: dict, context: dict) -> list[str]:
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
                     plots: dict, context: dict, baselines: pd.DataFrame | None = None,
                     rungs_md: str = "") -> str:
+    """report.md: the summary, then one section per kind of evidence, in reading order."""
+    lines = summary_section(trials, runs, periods, decision, context)
+    lines += periods_section(periods, plots)
+    lines += leaderboard_section(trials, variance, context, baselines)
+    lines += convergence_lines(plots, context)
+    lines += rungs_section(rungs_md, plots)
+    lines += ["## Variance", ""] + variance_lines(variance) + [""]
+    lines += axis_section(trials, plots, context)
+    lines += isolation_section(trials, plots, context)
+    lines += ["## Training curves", "", f"![all training curves]({plots['curves_all']})", "",
+              f"![best trial per scientific value]({plots['curves_best']})", ""]
+    lines += ["## Checklist", "", _demote(checklist_md), ""]
+    lines += ["## Decision", "", _demote(decision_md), ""]
+    return "\n".join(lines)
+
+
+def summary_section(trials, runs, periods, decision, context: dict) -> list[str]:
+    """The title, the question, what was run, the verdict and, if known, the question's answer."""
     study = context["study"]
     search = context["search"]
     n_trials = len(overall(trials))
@@ -210,8 +228,11 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
         lines += [f"**The question:** {decision['question']['answer']}", ""]
     if decision.get("attribution"):
         lines += [f"**Where the gain comes from:** {decision['attribution']['text']}", ""]
+    return lines
 
-    lines += ["## Periods", ""]
+
+def periods_section(periods, plots: dict) -> list[str]:
+    """The periods' windows as a table, and the timeline plot."""
     frame = pd.DataFrame({
         "period": periods["period"],
         "train": [f"{a[:10]} to {b[:10]}" for a, b in zip(periods["train_start"], periods["train_end"],
@@ -221,35 +242,44 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
         "test": [f"{a[:10]} to {b[:10]}" if isinstance(a, str) and a else "-"
                  for a, b in zip(periods["test_start"], periods["test_end"], strict=True)],
     })
-    lines += [markdown_table(frame), "", "Ends are exclusive.", "",
-              f"![periods]({plots['periods']})", ""]
+    return ["## Periods", "", markdown_table(frame), "", "Ends are exclusive.", "",
+            f"![periods]({plots['periods']})", ""]
 
-    lines += ["## Leaderboard", "",
-              f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
-              "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
-              "", markdown_table(leaderboard_table(trials, context, baselines=baselines)), ""]
+
+def leaderboard_section(trials, variance, context: dict, baselines) -> list[str]:
+    """The leaderboard, the simple baselines beside it, and whether retrain noise was measured."""
+    n_trials = len(overall(trials))
+    lines = ["## Leaderboard", "",
+             f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
+             "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
+             "", markdown_table(leaderboard_table(trials, context, baselines=baselines)), ""]
     lines += [line for text in baseline_lines(trials, baselines, context) for line in (text, "")]
     if not noise_measured(variance):
         lines += ["**Retrain noise unmeasured** (one seed per trial and period): the retrain std "
                   "is missing, not zero, and no gap in this table can be called seed noise.", ""]
     if n_trials > LEADERBOARD_ROWS:
         lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
+    return lines
 
-    lines += convergence_lines(plots, context)
 
-    if rungs_md:  # successive halving (search.fidelity): rungs.md, and the curves through the rungs
-        lines += [rungs_md.strip(), "",
-                  "A trial stopped at a rung is on the leaderboard with its value at that rung, drawn "
-                  "as an open diamond in the axis plots; it is never the candidate.", ""]
-        if plots.get("curves_rungs"):
-            lines += [f"![validation curves through the rungs]({plots['curves_rungs']})", ""]
+def rungs_section(rungs_md: str, plots: dict) -> list[str]:
+    """Successive halving (search.fidelity): rungs.md, and the curves through the rungs."""
+    if not rungs_md:
+        return []
+    lines = [rungs_md.strip(), "",
+             "A trial stopped at a rung is on the leaderboard with its value at that rung, drawn "
+             "as an open diamond in the axis plots; it is never the candidate.", ""]
+    if plots.get("curves_rungs"):
+        lines += [f"![validation curves through the rungs]({plots['curves_rungs']})", ""]
+    return lines
 
-    lines += ["## Variance", ""] + variance_lines(variance) + [""]
 
-    lines += ["## Axis plots", "",
-              "Objective against each hyperparameter that varies: one point per trial (mean over "
-              "periods ± retrain std), infeasible trials as red X, the best trial as a star, the "
-              "search range's edges dashed.", ""]
+def axis_section(trials, plots: dict, context: dict) -> list[str]:
+    """One axis plot per varying hyperparameter, each with its boundary findings."""
+    lines = ["## Axis plots", "",
+             "Objective against each hyperparameter that varies: one point per trial (mean over "
+             "periods ± retrain std), infeasible trials as red X, the best trial as a star, the "
+             "search range's edges dashed.", ""]
     findings = boundary_check(trials, context)
     for name, path in plots["axis"].items():
         lines += [f"![axis plot of {name}]({path})", ""]
@@ -257,20 +287,18 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
         lines += [""]
     if not findings and plots["axis"]:
         lines += ["Boundary check: no group's best trial lies near an edge of a searched range.", ""]
+    return lines
 
-    lines += ["## Isolation plots", ""]
-    if plots["isolation"]:
-        for name, path in plots["isolation"].items():
-            info = isolation_info(trials, name, context)
-            lines += [describe_isolation(info), "", f"![isolation plot of {name}]({path})", ""]
-    else:
-        lines += ["The study has no scientific hyperparameter: no isolation plot.", ""]
 
-    lines += ["## Training curves", "", f"![all training curves]({plots['curves_all']})", "",
-              f"![best trial per scientific value]({plots['curves_best']})", ""]
-    lines += ["## Checklist", "", _demote(checklist_md), ""]
-    lines += ["## Decision", "", _demote(decision_md), ""]
-    return "\n".join(lines)
+def isolation_section(trials, plots: dict, context: dict) -> list[str]:
+    """One isolation plot per scientific hyperparameter, with what it shows in words."""
+    lines = ["## Isolation plots", ""]
+    if not plots["isolation"]:
+        return lines + ["The study has no scientific hyperparameter: no isolation plot.", ""]
+    for name, path in plots["isolation"].items():
+        info = isolation_info(trials, name, context)
+        lines += [describe_isolation(info), "", f"![isolation plot of {name}]({path})", ""]
+    return lines
 
 
 def variance_lines(v: dict) -> list[str]:
