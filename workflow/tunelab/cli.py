@@ -279,7 +279,8 @@ def _month(study_dir: Path) -> list[str]:
         return []
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
+    """The `tunelab` command and its subcommands, each with its own help."""
     parser = argparse.ArgumentParser(prog="tunelab", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -319,6 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     retrain.add_argument("--results", default="results", help="results directory")
     retrain.add_argument("-n", "--dry-run", action="store_true", help="say what would be retrained")
     retrain.set_defaults(func=cmd_retrain)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     extra = argv[argv.index("--") + 1:] if "--" in argv else []  # snakemake's options (retrain)
     args = parser.parse_args(argv[: len(argv) - len(extra) - (1 if "--" in argv else 0)])

@@ -172,7 +172,7 @@ def _finding(name, info, group, best, u, side, near, top) -> dict:
 
 def plot_axis(info: dict, path, baseline: float | None = None) -> None:
     """Draw one axis plot from `_get_axis_info`'s data."""
-    from tunelab.analysis.plotting import INFEASIBLE, figure, group_colors, group_label, short
+    from tunelab.analysis.plotting import figure, group_colors, group_label
 
     with figure(path, figsize=(6.4, 4.0)) as fig:
         ax = fig.add_subplot()
@@ -186,27 +186,7 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
                 ax.errorbar(x[sel], y[sel], yerr=err[sel], fmt="o", ms=5, color=color, alpha=0.85,
                             elinewidth=1, capsize=2, label=group_label(group) if len(colors) > 1
                             else "trial (± retrain std)")
-        adaptive = shown & info.get("adaptive", np.zeros(len(x), bool))
-        if adaptive.any():
-            ax.plot(x[adaptive], y[adaptive], "o", mfc="none", mec="black", ms=9, mew=1.0,
-                    label="adaptive round (not uniform)")
-        stopped = shown & info.get("stopped", np.zeros(len(x), bool))
-        if stopped.any():
-            ax.plot(x[stopped], y[stopped], "D", mfc="none", mec="0.3", ms=10, mew=1.0,
-                    label="stopped at a rung (its last rung's value)")
-        top = high - 0.03 * (high - low)
-        if info["clipped"].any():
-            ax.plot(x[info["clipped"]], np.full(info["clipped"].sum(), top), "^", color="0.4",
-                    ms=6, label="off the scale (worse)")
-        if (~ok).any():
-            ax.plot(x[~ok], np.full((~ok).sum(), top), "X", color=INFEASIBLE, ms=8,
-                    label="infeasible")
-        if info["best"] is not None:
-            b = info["best"]
-            ax.plot(x[b], y[b], "*", color="gold", mec="black", ms=15, zorder=5,
-                    label=f"best: {short(info['trials'][b])}")
-        if baseline is not None and np.isfinite(baseline):
-            ax.axhline(baseline, color="0.35", ls=":", lw=1.2, label="baseline")
+        _draw_marks(ax, info, shown, baseline)
         if info["range"]:
             for edge in info["range"]:
                 ax.axvline(edge, color="0.6", ls="--", lw=0.8)
@@ -222,6 +202,36 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
                      f"{int((~ok).sum())} infeasible trials)")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def _draw_marks(ax, info: dict, shown, baseline: float | None) -> None:
+    """What marks a trial beyond its point: adaptive, stopped at a rung, off the scale, infeasible,
+    the best; and the baseline's level."""
+    from tunelab.analysis.plotting import INFEASIBLE, short
+
+    x, y, ok = info["x"], info["y"], info["feasible"]
+    low, high = info["ylim"]
+    adaptive = shown & info.get("adaptive", np.zeros(len(x), bool))
+    if adaptive.any():
+        ax.plot(x[adaptive], y[adaptive], "o", mfc="none", mec="black", ms=9, mew=1.0,
+                label="adaptive round (not uniform)")
+    stopped = shown & info.get("stopped", np.zeros(len(x), bool))
+    if stopped.any():
+        ax.plot(x[stopped], y[stopped], "D", mfc="none", mec="0.3", ms=10, mew=1.0,
+                label="stopped at a rung (its last rung's value)")
+    top = high - 0.03 * (high - low)
+    if info["clipped"].any():
+        ax.plot(x[info["clipped"]], np.full(info["clipped"].sum(), top), "^", color="0.4",
+                ms=6, label="off the scale (worse)")
+    if (~ok).any():
+        ax.plot(x[~ok], np.full((~ok).sum(), top), "X", color=INFEASIBLE, ms=8,
+                label="infeasible")
+    if info["best"] is not None:
+        b = info["best"]
+        ax.plot(x[b], y[b], "*", color="gold", mec="black", ms=15, zorder=5,
+                label=f"best: {short(info['trials'][b])}")
+    if baseline is not None and np.isfinite(baseline):
+        ax.axhline(baseline, color="0.35", ls=":", lw=1.2, label="baseline")
 
 
 def axis_file(trials_csv: str, context: dict, name: str, output: str) -> dict:

@@ -258,8 +258,22 @@ def report_markdown(report: DataReport, study: str, plot: str | None = "data_rep
     for r in report.target_stats.itertuples():
         lines.append(f"| {r.period} | {r.part} | {r.n} | {_g(r.mean)} | {_g(r.std)} | {_g(r.min)} | "
                      f"{_g(r.p05)} | {_g(r.p50)} | {_g(r.p95)} | {_g(r.max)} |")
-    lines += ["", "## Inputs: training against validation", "",
-              "Shift = (validation mean - training mean) / training std.", ""]
+    lines += [""] + _input_lines(report)
+    lines += ["## Missing values (whole dataset)", "", "| column | missing | % |", "|---|---:|---:|"]
+    for r in report.missing.itertuples():
+        lines.append(f"| {r.column} | {r.missing} | {100 * r.fraction:.1f}% |")
+    lines += ["", "## Rows and labels per month", "", "| month | rows | labels | expected | labelled |",
+              "|---|---:|---:|---:|---:|"]
+    for r in report.months.itertuples():
+        frac = "-" if not math.isfinite(r.label_fraction) else f"{100 * r.label_fraction:.0f}%"
+        lines.append(f"| {r.month} | {r.rows} | {r.labels} | {r.expected} | {frac} |")
+    return "\n".join(lines) + "\n"
+
+
+def _input_lines(report: DataReport) -> list[str]:
+    """Each input's training against validation statistics, numeric then categorical, per period."""
+    lines = ["## Inputs: training against validation", "",
+             "Shift = (validation mean - training mean) / training std.", ""]
     for period, fs in report.feature_stats.groupby("period", sort=False):
         lines += [f"**{period}**", "",
                   "| input | train mean | train std | valid mean | valid std | shift | missing (train) |",
@@ -278,15 +292,7 @@ def report_markdown(report: DataReport, study: str, plot: str | None = "data_rep
             lines += [f"| {r.column} | {r.category} | {100 * r.train_share:.1f}% | "
                       f"{100 * r.valid_share:.1f}% |" for r in cs.itertuples()]
             lines += [""]
-    lines += ["## Missing values (whole dataset)", "", "| column | missing | % |", "|---|---:|---:|"]
-    for r in report.missing.itertuples():
-        lines.append(f"| {r.column} | {r.missing} | {100 * r.fraction:.1f}% |")
-    lines += ["", "## Rows and labels per month", "", "| month | rows | labels | expected | labelled |",
-              "|---|---:|---:|---:|---:|"]
-    for r in report.months.itertuples():
-        frac = "-" if not math.isfinite(r.label_fraction) else f"{100 * r.label_fraction:.0f}%"
-        lines.append(f"| {r.month} | {r.rows} | {r.labels} | {r.expected} | {frac} |")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _step_text(step: pd.Timedelta) -> str:

@@ -360,7 +360,6 @@ def plot_fidelity(info: dict, path: str | Path, title: str = "") -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import matplotlib.ticker
 
     from tunelab.io import atomic_path
 
@@ -373,7 +372,26 @@ def plot_fidelity(info: dict, path: str | Path, title: str = "") -> None:
     if info["ceiling"] is not None and math.isfinite(info["ceiling"]):
         ax.axhline(info["ceiling"], color="0.5", ls=":", lw=1,
                    label=f"full study, seeds vs seeds ({info['ceiling']:.2f})")
-    for p in info["points"]:
+    _draw_fidelity_points(ax, info["points"], color_of)
+    for train, color in color_of.items():
+        ax.scatter([], [], marker="o", s=50, color=color, label=f"train {train}")
+    ax.scatter([], [], marker="o", s=22, facecolor="none", edgecolor="0.3", label="(Kendall)")
+    ax.plot([], [], color="0.75", lw=1, label="Spearman, 90% bootstrap interval")
+    ax.scatter(1.0, 1.0, marker="*", s=140, color="black", zorder=3, label="full study (reference)")
+    _fidelity_axes(ax, info["points"])
+    ax.grid(alpha=0.3, which="both")
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=True))
+    ax.legend(unique.values(), unique.keys(), fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title(title or "Fidelity: ranking agreement against cost", fontsize=10)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=120, format="png")
+    plt.close(fig)
+
+
+def _draw_fidelity_points(ax, points: list[dict], color_of: dict) -> None:
+    """Each setting's Spearman (with its interval and Kendall) at its cost; the period-only points."""
+    for p in points:
         y = p["spearman"] if math.isfinite(p["spearman"]) else -1.0
         if math.isfinite(p["low"]) and math.isfinite(p["spearman"]):
             ax.plot([p["cost"], p["cost"]], [p["low"], p["high"]], color="0.75", lw=1, zorder=1)
@@ -389,29 +407,22 @@ def plot_fidelity(info: dict, path: str | Path, title: str = "") -> None:
         label = p["setting"] + ("  (recommended)" if p["recommended"] else "")
         ax.annotate(label, (p["cost"], y), xytext=(5, 4), textcoords="offset points", fontsize=7.5,
                     fontweight="bold" if p["recommended"] else "normal")
-    for train, color in color_of.items():
-        ax.scatter([], [], marker="o", s=50, color=color, label=f"train {train}")
-    ax.scatter([], [], marker="o", s=22, facecolor="none", edgecolor="0.3", label="(Kendall)")
-    ax.plot([], [], color="0.75", lw=1, label="Spearman, 90% bootstrap interval")
-    ax.scatter(1.0, 1.0, marker="*", s=140, color="black", zorder=3, label="full study (reference)")
+
+
+def _fidelity_axes(ax, points: list[dict]) -> None:
+    """Cost on a log axis in % of the full study; correlation down to the lowest point."""
+    import matplotlib.ticker
+
     ax.set_xscale("log")
-    costs = [p["cost"] for p in info["points"] if p["cost"] > 0] + [1.0]
+    costs = [p["cost"] for p in points if p["cost"] > 0] + [1.0]
     ax.set_xlim(min(costs) / 1.6, 2.2)  # room for the labels right of the points
     ax.xaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 3.0)))
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{100 * v:.3g}%"))
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("training time, % of the full study (log scale)")
     ax.set_ylabel("rank correlation with the full study")
-    lows = [v for p in info["points"] for v in (p["spearman"], p["low"], p["kendall"]) if math.isfinite(v)]
+    lows = [v for p in points for v in (p["spearman"], p["low"], p["kendall"]) if math.isfinite(v)]
     ax.set_ylim(min(-0.05, min(lows, default=0) - 0.05), 1.05)
-    ax.grid(alpha=0.3, which="both")
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    ax.legend(unique.values(), unique.keys(), fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    ax.set_title(title or "Fidelity: ranking agreement against cost", fontsize=10)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, format="png")
-    plt.close(fig)
 
 
 # --- report -----------------------------------------------------------------------------------------
