@@ -33,7 +33,7 @@ def main() -> None:
         env = {**os.environ, "TUNELAB_CACHE": cache}
         profile = [sys.executable, "-c", "import sys, time; from tunelab.study import load_study; "
                    "from tunelab.data.profile import dataset_profile; s = load_study('params/default.yaml'); "
-                   "t = time.perf_counter(); dataset_profile(s['dataset']); "
+                   "t = time.perf_counter(); dataset_profile(s.section('dataset')); "
                    "print(time.perf_counter() - t, 'pandas' in sys.modules)"]
         cold = subprocess.run(profile, env=env, check=True, capture_output=True, text=True).stdout.split()
         warm = subprocess.run(profile, env=env, check=True, capture_output=True, text=True).stdout.split()
@@ -41,7 +41,7 @@ def main() -> None:
         print(f"dataset profile, warm cache: {float(warm[0]):.3f} s (pandas imported: {warm[1]})")
         before = [sys.executable, "-c", "import time; t = time.perf_counter(); import pandas; "
                   "i = time.perf_counter(); from tunelab.study import load_study; "
-                  "d = load_study('params/default.yaml')['dataset']; r = time.perf_counter(); "
+                  "d = load_study('params/default.yaml').section('dataset'); r = time.perf_counter(); "
                   "pandas.read_csv(d['path']); print(i - t, time.perf_counter() - r)"]
         imported, read = map(float, subprocess.run(before, env=env, check=True, capture_output=True,
                                                    text=True).stdout.split())
