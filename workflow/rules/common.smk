@@ -9,11 +9,11 @@ from tunelab.workflow import group_spec_json, train_input
 from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
 from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
 from tunelab.workflow import missing_runs_note
+from tunelab.workflow import axis_names, collected, isolation_names, study_rounds
 from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
 from tunelab.analysis.study_context import study_context
 from tunelab.sanity.rule_targets import sanity_targets
-from tunelab.search.rounds import groups as adaptive_groups
 from tunelab.search.rounds import round_path, round_trials, suggest_spec
 
 
@@ -115,15 +115,6 @@ def get_confirmation(name):
     return files
 
 
-def axis_names(sp):
-    """Hyperparameters that vary in the study: one axis plot each."""
-    return [n for n, hp in sp.study.space.items() if hp.searched and n in sp.plan.columns]
-
-
-def isolation_names(sp):
-    return [n for n in axis_names(sp) if sp.study.space[n].role == "scientific"]
-
-
 def analysis_outputs(name):
     """The evidence of one study (analyze.smk, report.smk)."""
     sp, out = STUDIES[name], f"results/{name}"
@@ -182,22 +173,6 @@ def final_outputs():
 def round_file(study, group, k):
     """Round k's file once its suggest job has run (until then Snakemake schedules that job)."""
     return checkpoints.suggest.get(study=study, group=group, round=str(k)).output[0]
-
-
-def study_rounds(sp, group=None, upto=None):
-    """(group, k) of every adaptive round of the study, or of `group`'s rounds 1..upto, in order
-    (static: the rounds' files are the suggest jobs' outputs, whatever they hold)."""
-    then = sp.study.search.then
-    if not then:
-        return []
-    last = then.rounds if upto is None else upto
-    return [(g, k) for g in ([group] if group else adaptive_groups(sp.study)) for k in range(1, last + 1)]
-
-
-def collected(study, part=None, kind="blocks.jsonl"):
-    """A collected part (tunelab.collect): the exploration's, or (part = (group, k)) a round's."""
-    stem = "exploration" if part is None else f"{part[0]}/round{part[1]}"
-    return f"results/{study}/collected/{stem}.{kind}"
 
 
 def get_parts(kind):
