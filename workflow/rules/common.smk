@@ -1,19 +1,16 @@
 # Validate the selected studies and plan them in memory (no file is written at parse time).
-import json
 import sys
 
 from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files
-from tunelab.workflow import confirm_files
 from tunelab.workflow import signature_once, threads_warnings
-from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
+from tunelab.workflow import final_rung_files, rung_files, rung_spec_json
 from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
 from tunelab.workflow import missing_runs_note
-from tunelab.workflow import axis_names, collected, isolation_names, study_rounds
+from tunelab.workflow import axis_names, isolation_names, study_rounds
 from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
 from tunelab.analysis.study_context import study_context
 from tunelab.sanity.rule_targets import sanity_targets
-from tunelab.search.rounds import round_path, round_trials, suggest_spec
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
@@ -56,18 +53,6 @@ def get_context(wildcards):
     """What the analysis rules need to know about the study (tunelab.analysis.study_context)."""
     sp = get_study(wildcards)
     return study_context(sp.study, sp.plan, sp.rungs)
-
-
-def get_confirmation(name):
-    """Input function: `name` (metrics.json, test.json) of the blocks that compare the baseline and
-    the candidates; known only once the select_candidates checkpoint has run."""
-
-    def files(wildcards):
-        with open(checkpoints.select_candidates.get(study=wildcards.study).output[0]) as fh:
-            chosen = json.load(fh)
-        return confirm_files(get_study(wildcards), chosen["confirm"], name)
-
-    return files
 
 
 def analysis_outputs(name):
@@ -122,40 +107,6 @@ def final_outputs():
         targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
         targets += sanity_targets(STUDIES[name])  # data report, baselines, sanity checks (sanity.smk)
     return targets
-
-
-# The adaptive phase (search.smk): each round's trials are known once its suggest checkpoint ran.
-def round_file(study, group, k):
-    """Round k's file once its suggest job has run (until then Snakemake schedules that job)."""
-    return checkpoints.suggest.get(study=study, group=group, round=str(k)).output[0]
-
-
-def get_parts(kind):
-    """Every part of the study, the exploration's first: what collect, collect_curves and dynamics
-    read. Static paths, so no job downstream of a round's checkpoint lists thousands of runs."""
-    return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
-
-
-def get_round_paths(wildcards):
-    return [round_path(wildcards.study, g, k) for g, k in study_rounds(get_study(wildcards))]
-
-
-def get_round_runs(name):
-    """`name` of the runs of one round's trials: known once its suggest checkpoint has run."""
-
-    def files(w):
-        trials = [t.id for t in round_trials(round_file(w.study, w.group, int(w.round)))]
-        return trial_files(get_study(w), trials, name)
-
-    return files
-
-
-def get_round_history(wildcards):
-    """What round k of a group learns from: the exploration's part (suggest keeps the group's own
-    trials) and the parts of the group's rounds 1..k-1, with those rounds' files."""
-    earlier = study_rounds(get_study(wildcards), wildcards.group, int(wildcards.round) - 1)
-    return {"parts": [collected(wildcards.study, part) for part in [None, *earlier]],
-            "rounds": [round_path(wildcards.study, g, k) for g, k in earlier]}
 
 
 # ---- rungs (search.fidelity; rules in rungs.smk) ----
