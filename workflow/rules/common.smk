@@ -4,7 +4,7 @@ import sys
 from tunelab.workflow import USER_ERRORS, datasets, load_studies
 from tunelab.workflow import threads_warnings
 from tunelab.workflow import missing_runs_note
-from tunelab.workflow import axis_names, isolation_names, study_rounds
+from tunelab.workflow import study_rounds
 from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
 from tunelab.analysis.study_context import study_context
@@ -51,27 +51,6 @@ def get_context(wildcards):
     """What the analysis rules need to know about the study (tunelab.analysis.study_context)."""
     sp = get_study(wildcards)
     return study_context(sp.study, sp.plan, sp.rungs)
-
-
-def analysis_outputs(name):
-    """The evidence of one study (analyze.smk, report.smk)."""
-    sp, out = STUDIES[name], f"results/{name}"
-    return [
-        f"{out}/variance.csv",
-        f"{out}/checklist.md",
-        f"{out}/decision.md",
-        f"{out}/report.md",
-        f"{out}/summary.json",
-        f"{out}/report.html",
-        f"{out}/plots/periods.png",
-        f"{out}/plots/curves.all.png",
-        f"{out}/plots/curves.best.png",
-        f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
-        f"{out}/optuna.journal",
-        *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
-        *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
-        *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
-    ]
 
 
 def run_targets(wildcards):
