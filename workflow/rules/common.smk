@@ -1,14 +1,50 @@
-# Validate the selected studies and plan them in memory (no file is written at parse time).
+# Validate the selected studies and plan them in memory (no file is written at parse time); the
+# globals every stage uses; the targets of `rule all`. Each stage's input functions sit beside its
+# rules in <stage>.smk, and their logic, where it is more than glue, in tunelab.workflow.
+#
+# ---- Order of evaluation: read this before moving an input function ----------------------------
+# Parse time. The Snakefile includes the .smk files in pipeline order and they share one namespace:
+# a name that a rule's declaration uses (TRAIN_DATA, train_setting(...), get_context,
+# rung_aware_files("..."), get_round_runs("..."), get_parts("...")) must be defined here or in a
+# file included before the rule's own; a name used only inside a function body is looked up when
+# Snakemake calls it, after every include (run_targets below calls functions of later files).
+#
+# Checkpoints. Three decide what runs after them: suggest (one per adaptive round, search.smk),
+# promote (one per bracket and rung, rungs.smk) and select_candidates (one per study, analyze.smk).
+# `checkpoints.X.get(...)` raises while X's output is missing: the input function stops at that
+# call and its job waits on X's output alone. Once X has run, Snakemake re-evaluates every job that
+# depends on X (each of its input functions, from the top), and again after each further
+# checkpoint the re-evaluation runs into. A function that asked for its checkpoints earliest first
+# would be re-planned after every one of them, each time rebuilding its whole file list (for `all`:
+# every run of the study). Hence: a function that needs several checkpoints asks for the LAST one
+# FIRST (it is downstream of the others: once it has run, every other get() finds its output), and
+# every job after a checkpoint that needs no checkpoint's content lists static paths only.
+#
+#   input function (file; rules)              checkpoints it asks for, in this order
+#   round_file, get_round_runs                suggest of its own round only
+#       (search.smk; collect_round, all)
+#   rung_trials, get_rung_inputs,             promote of the rung before (none at rung 0): each
+#   get_promote_context (rungs.smk; promote)    rung waits on the previous promotion only
+#   final_rungs_of, rung_aware_files          every promote of the study, the LAST first: the job
+#       (rungs.smk; collect_exploration, all)   that collects the runs waits on it alone, and is not
+#                                               re-planned after each earlier promotion
+#   get_confirmation (analyze.smk; decide)    select_candidates
+#   run_targets (below; all)                  select_candidates of each study, in turn, BEFORE its
+#                                               rounds and rungs: it is a study's last checkpoint
+#                                               (it reads trials.csv, which needs every round and
+#                                               promotion), so until it has run `all` lists no run
+#   static on purpose (plain paths to a checkpoint's output or to collected parts, cheap to
+#   re-plan): get_round_history (suggest), get_round_paths and get_parts (collect, collect_curves,
+#   dynamics), promotion_files (rungs_table), decide's candidates.json
+# -------------------------------------------------------------------------------------------------
 import sys
-
-from tunelab.workflow import USER_ERRORS, datasets, load_studies
-from tunelab.workflow import threads_warnings
-from tunelab.workflow import missing_runs_note
-from tunelab.workflow import study_rounds
-from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
+
 from tunelab.analysis.study_context import study_context
 from tunelab.sanity.rule_targets import sanity_targets
+from tunelab.workdir_guard import check as workdir_check
+from tunelab.workflow import USER_ERRORS, datasets, load_studies, missing_runs_note, study_rounds
+from tunelab.workflow import threads_warnings
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
@@ -43,6 +79,7 @@ wildcard_constraints:
     job_group=r"g[0-9a-f]{8}",
 
 
+# Helpers of every stage (get_context: search.smk, analyze.smk and report.smk).
 def get_study(wildcards):
     return STUDIES[wildcards.study]
 
@@ -53,13 +90,12 @@ def get_context(wildcards):
     return study_context(sp.study, sp.plan, sp.rungs)
 
 
+# The targets of `rule all` (Snakefile).
 def run_targets(wildcards):
     """Every run of every selected study, as a target of the `all` rule, so Snakemake retrains a run
     whose files were deleted even when the tables collected from it are newer (ENGINE_NOTES:
-    missing intermediate files). A study's last checkpoint, select_candidates, is asked for first:
-    until it has run, `all` waits on it alone and lists no run, so the many re-plans of a study
-    with rounds and rungs (Snakemake re-evaluates every job still waiting on a checkpoint after
-    each one) stay cheap; then every run joins at once, in the same call."""
+    missing intermediate files). select_candidates is asked for first (order of evaluation, at the
+    top of this file): every run joins at once, in the same call, once it has run."""
     files = []
     for name, sp in STUDIES.items():
         study = SimpleNamespace(study=name)
@@ -71,6 +107,7 @@ def run_targets(wildcards):
 
 
 def final_outputs():
+    """Every table, plot and report of every selected study: the files of `rule all`."""
     targets = []
     for name in STUDIES:
         targets += [

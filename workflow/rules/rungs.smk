@@ -3,8 +3,10 @@
 # names the trials that go on; their next rung's jobs resume from the previous rung's state.pt.
 # Rung directories are named by epoch budget (rungs/e<epochs>/), so a changed eta or min_epochs
 # retrains only the rungs whose budget changed. Nothing here runs for a study without fidelity.
-from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
-from tunelab.workflow import final_rung_files, metrics_files, rung_files, rung_spec_json, signature_once
+from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion
+from tunelab.search.rungs import rung_dir
+from tunelab.workflow import final_rung_files, metrics_files, rung_files, rung_spec_json
+from tunelab.workflow import signature_once
 
 
 wildcard_constraints:
@@ -155,10 +157,8 @@ rule rungs_plot:
 # What the tables of every study collect, with rungs or without (collect_exploration in analyze.smk,
 # and `all`).
 def final_rungs_of(study):
-    """{trial: epochs of the last rung it trained in}, once every promotion has run. The last one
-    is asked for first: until it has run, a job that calls this waits on it alone, and is not
-    re-planned after each earlier promotion (each rung's checkpoint then updates only the next
-    rung's jobs)."""
+    """{trial: epochs of the last rung it trained in}, once every promotion has run; the last one
+    is asked for first (order of evaluation: top of common.smk)."""
     from tunelab.search.rungs import final_rungs
 
     done = {(b, r): checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]
