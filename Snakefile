@@ -5,7 +5,8 @@
 #   snakemake --cores 2 --config month=2024-05           pin the rotation month
 #
 # Studies are validated and planned here, at parse time, in memory: a bad study file stops the
-# run with one message before any job starts. See workflow/rules/ for the stages.
+# run with one message before any job starts. See workflow/rules/ for the stages, and the top of
+# workflow/rules/common.smk for why the order of these includes and of the checkpoints matters.
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"

@@ -1,20 +1,50 @@
-# Validate the selected studies and plan them in memory (no file is written at parse time).
-import json
+# Validate the selected studies and plan them in memory (no file is written at parse time); the
+# globals every stage uses; the targets of `rule all`. Each stage's input functions sit beside its
+# rules in <stage>.smk, and their logic, where it is more than glue, in tunelab.workflow.
+#
+# ---- Order of evaluation: read this before moving an input function ----------------------------
+# Parse time. The Snakefile includes the .smk files in pipeline order and they share one namespace:
+# a name that a rule's declaration uses (TRAIN_DATA, train_setting(...), get_context,
+# rung_aware_files("..."), get_round_runs("..."), get_parts("...")) must be defined here or in a
+# file included before the rule's own; a name used only inside a function body is looked up when
+# Snakemake calls it, after every include (run_targets below calls functions of later files).
+#
+# Checkpoints. Three decide what runs after them: suggest (one per adaptive round, search.smk),
+# promote (one per bracket and rung, rungs.smk) and select_candidates (one per study, analyze.smk).
+# `checkpoints.X.get(...)` raises while X's output is missing: the input function stops at that
+# call and its job waits on X's output alone. Once X has run, Snakemake re-evaluates every job that
+# depends on X (each of its input functions, from the top), and again after each further
+# checkpoint the re-evaluation runs into. A function that asked for its checkpoints earliest first
+# would be re-planned after every one of them, each time rebuilding its whole file list (for `all`:
+# every run of the study). Hence: a function that needs several checkpoints asks for the LAST one
+# FIRST (it is downstream of the others: once it has run, every other get() finds its output), and
+# every job after a checkpoint that needs no checkpoint's content lists static paths only.
+#
+#   input function (file; rules)              checkpoints it asks for, in this order
+#   round_file, get_round_runs                suggest of its own round only
+#       (search.smk; collect_round, all)
+#   rung_trials, get_rung_inputs,             promote of the rung before (none at rung 0): each
+#   get_promote_context (rungs.smk; promote)    rung waits on the previous promotion only
+#   final_rungs_of, rung_aware_files          every promote of the study, the LAST first: the job
+#       (rungs.smk; collect_exploration, all)   that collects the runs waits on it alone, and is not
+#                                               re-planned after each earlier promotion
+#   get_confirmation (analyze.smk; decide)    select_candidates
+#   run_targets (below; all)                  select_candidates of each study, in turn, BEFORE its
+#                                               rounds and rungs: it is a study's last checkpoint
+#                                               (it reads trials.csv, which needs every round and
+#                                               promotion), so until it has run `all` lists no run
+#   static on purpose (plain paths to a checkpoint's output or to collected parts, cheap to
+#   re-plan): get_round_history (suggest), get_round_paths and get_parts (collect, collect_curves,
+#   dynamics), promotion_files (rungs_table), decide's candidates.json
+# -------------------------------------------------------------------------------------------------
 import sys
-
-from tunelab.workflow import USER_ERRORS, datasets, load_studies, metrics_files, spec_json
-from tunelab.workflow import confirm_files
-from tunelab.workflow import per_study, signature_once, threads_warnings, train_resources
-from tunelab.workflow import group_spec_json, train_input
-from tunelab.workflow import final_rung_files, rung_files, rung_spec_json, trial_files
-from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion, rung_dir
-from tunelab.workflow import missing_runs_note
-from tunelab.workdir_guard import check as workdir_check
 from types import SimpleNamespace
+
 from tunelab.analysis.study_context import study_context
 from tunelab.sanity.rule_targets import sanity_targets
-from tunelab.search.rounds import groups as adaptive_groups
-from tunelab.search.rounds import round_path, round_trials, suggest_spec
+from tunelab.workdir_guard import check as workdir_check
+from tunelab.workflow import USER_ERRORS, datasets, load_studies, missing_runs_note, study_rounds
+from tunelab.workflow import threads_warnings
 
 
 if workflow.is_main_process:  # before Snakemake's lock: is another Snakemake working here?
@@ -49,52 +79,9 @@ wildcard_constraints:
     job_group=r"g[0-9a-f]{8}",
 
 
+# Helpers of every stage (get_context: search.smk, analyze.smk and report.smk).
 def get_study(wildcards):
     return STUDIES[wildcards.study]
-
-
-def get_prepared(wildcards):
-    return f"data/prepared/{get_study(wildcards).study.dataset.name}.parquet"
-
-
-@signature_once
-def get_spec(wildcards):
-    return spec_json(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
-
-
-def train_setting(name):
-    """Threads or resource `name` of a training job, from the study's `resources` (mem_mb and
-    runtime grow with the attempt): a constant when every selected study agrees, so that
-    Snakemake evaluates no function for it per job (tunelab.workflow.per_study)."""
-    return per_study(STUDIES, lambda sp: train_resources(sp.study)[name],
-                     grows=name in ("mem_mb", "runtime"))
-
-
-# The prepared data of a training job: one path when the selected studies share their dataset.
-TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.study.dataset.name}.parquet")
-
-# trials_per_job: a trial trained by its job group's job only links the group's files for it
-# (tunelab.train.from_group). Without job groups these stay constants: nothing is evaluated per job.
-GROUPED = any(sp.plan.job_groups for sp in STUDIES.values())
-
-
-@signature_once
-def get_train_group(wildcards):
-    return train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
-
-
-@signature_once
-def get_train_entry(wildcards):
-    grouped = train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
-    return "tunelab.train.from_group" if grouped else "tunelab.train.loop"
-
-
-TRAIN_GROUP = get_train_group if GROUPED else []
-TRAIN_ENTRY = get_train_entry if GROUPED else "tunelab.train.loop"
-
-
-def get_group_spec(wildcards):
-    return group_spec_json(get_study(wildcards), wildcards.period, wildcards.job_group, wildcards.block)
 
 
 def get_context(wildcards):
@@ -103,55 +90,12 @@ def get_context(wildcards):
     return study_context(sp.study, sp.plan, sp.rungs)
 
 
-def get_confirmation(name):
-    """Input function: `name` (metrics.json, test.json) of the blocks that compare the baseline and
-    the candidates; known only once the select_candidates checkpoint has run."""
-
-    def files(wildcards):
-        with open(checkpoints.select_candidates.get(study=wildcards.study).output[0]) as fh:
-            chosen = json.load(fh)
-        return confirm_files(get_study(wildcards), chosen["confirm"], name)
-
-    return files
-
-
-def axis_names(sp):
-    """Hyperparameters that vary in the study: one axis plot each."""
-    return [n for n, hp in sp.study.space.items() if hp.searched and n in sp.plan.columns]
-
-
-def isolation_names(sp):
-    return [n for n in axis_names(sp) if sp.study.space[n].role == "scientific"]
-
-
-def analysis_outputs(name):
-    """The evidence of one study (analyze.smk, report.smk)."""
-    sp, out = STUDIES[name], f"results/{name}"
-    return [
-        f"{out}/variance.csv",
-        f"{out}/checklist.md",
-        f"{out}/decision.md",
-        f"{out}/report.md",
-        f"{out}/summary.json",
-        f"{out}/report.html",
-        f"{out}/plots/periods.png",
-        f"{out}/plots/curves.all.png",
-        f"{out}/plots/curves.best.png",
-        f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
-        f"{out}/optuna.journal",
-        *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
-        *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
-        *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
-    ]
-
-
+# The targets of `rule all` (Snakefile).
 def run_targets(wildcards):
     """Every run of every selected study, as a target of the `all` rule, so Snakemake retrains a run
     whose files were deleted even when the tables collected from it are newer (ENGINE_NOTES:
-    missing intermediate files). A study's last checkpoint, select_candidates, is asked for first:
-    until it has run, `all` waits on it alone and lists no run, so the many re-plans of a study
-    with rounds and rungs (Snakemake re-evaluates every job still waiting on a checkpoint after
-    each one) stay cheap; then every run joins at once, in the same call."""
+    missing intermediate files). select_candidates is asked for first (order of evaluation, at the
+    top of this file): every run joins at once, in the same call, once it has run."""
     files = []
     for name, sp in STUDIES.items():
         study = SimpleNamespace(study=name)
@@ -163,6 +107,7 @@ def run_targets(wildcards):
 
 
 def final_outputs():
+    """Every table, plot and report of every selected study: the files of `rule all`."""
     targets = []
     for name in STUDIES:
         targets += [
@@ -176,137 +121,3 @@ def final_outputs():
         targets += analysis_outputs(name)  # plots, checklist, decision, report (report.smk)
         targets += sanity_targets(STUDIES[name])  # data report, baselines, sanity checks (sanity.smk)
     return targets
-
-
-# The adaptive phase (search.smk): each round's trials are known once its suggest checkpoint ran.
-def round_file(study, group, k):
-    """Round k's file once its suggest job has run (until then Snakemake schedules that job)."""
-    return checkpoints.suggest.get(study=study, group=group, round=str(k)).output[0]
-
-
-def study_rounds(sp, group=None, upto=None):
-    """(group, k) of every adaptive round of the study, or of `group`'s rounds 1..upto, in order
-    (static: the rounds' files are the suggest jobs' outputs, whatever they hold)."""
-    then = sp.study.search.then
-    if not then:
-        return []
-    last = then.rounds if upto is None else upto
-    return [(g, k) for g in ([group] if group else adaptive_groups(sp.study)) for k in range(1, last + 1)]
-
-
-def collected(study, part=None, kind="blocks.jsonl"):
-    """A collected part (tunelab.collect): the exploration's, or (part = (group, k)) a round's."""
-    stem = "exploration" if part is None else f"{part[0]}/round{part[1]}"
-    return f"results/{study}/collected/{stem}.{kind}"
-
-
-def get_parts(kind):
-    """Every part of the study, the exploration's first: what collect, collect_curves and dynamics
-    read. Static paths, so no job downstream of a round's checkpoint lists thousands of runs."""
-    return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
-
-
-def get_round_paths(wildcards):
-    return [round_path(wildcards.study, g, k) for g, k in study_rounds(get_study(wildcards))]
-
-
-def get_round_runs(name):
-    """`name` of the runs of one round's trials: known once its suggest checkpoint has run."""
-
-    def files(w):
-        trials = [t.id for t in round_trials(round_file(w.study, w.group, int(w.round)))]
-        return trial_files(get_study(w), trials, name)
-
-    return files
-
-
-def get_round_history(wildcards):
-    """What round k of a group learns from: the exploration's part (suggest keeps the group's own
-    trials) and the parts of the group's rounds 1..k-1, with those rounds' files."""
-    earlier = study_rounds(get_study(wildcards), wildcards.group, int(wildcards.round) - 1)
-    return {"parts": [collected(wildcards.study, part) for part in [None, *earlier]],
-            "rounds": [round_path(wildcards.study, g, k) for g, k in earlier]}
-
-
-# ---- rungs (search.fidelity; rules in rungs.smk) ----
-
-
-def get_rung_plan(wildcards):
-    rungs = get_study(wildcards).rungs
-    if rungs is None:
-        raise ValueError(f"study {wildcards.study!r} has no search.fidelity: it has no rungs")
-    return rungs
-
-
-@signature_once
-def get_rung_spec(w):
-    return rung_spec_json(get_study(w), int(w.epochs), w.period, w.trial, w.block)
-
-
-def get_rung_plan_summary(w):
-    sp = get_study(w)
-    return plan_summary(get_rung_plan(w), len(sp.plan.periods), len(sp.study.seeds))
-
-
-@signature_once
-def get_resume(wildcards):
-    """state.pt of the same block at the rung this one continues (none for a first rung)."""
-    before = get_rung_plan(wildcards).previous_epochs(wildcards.trial, int(wildcards.epochs))
-    if before is None:
-        return []
-    w = wildcards
-    return [f"{rung_dir(w.study, before, w.period, w.trial, w.block)}/state.pt"]
-
-
-def rung_trials(study, bracket, rung):
-    """The trials in rung `rung` of `bracket`: all of the bracket's at rung 0, then those the
-    previous promotion named (read once that checkpoint has run)."""
-    if rung == 0:
-        return list(STUDIES[study].rungs.brackets[bracket].trials)
-    done = checkpoints.promote.get(study=study, bracket=bracket, rung=rung - 1)
-    return read_promotion(done.output[0])["promoted"]
-
-
-def get_rung_inputs(name):
-    def files(w):
-        sp, bracket, rung = get_study(w), int(w.bracket), int(w.rung)
-        epochs = get_rung_plan(w).brackets[bracket].epochs[rung]
-        return rung_files(sp, epochs, rung_trials(w.study, bracket, rung), name)
-
-    return files
-
-
-def get_promote_context(w):
-    plan, bracket, rung = get_rung_plan(w), int(w.bracket), int(w.rung)
-    entered = len(rung_trials(w.study, bracket, rung))
-    return promote_context(plan, bracket, rung, get_study(w).study.objective, entered)
-
-
-def promotion_files(name):
-    """Every promotion's output of study `name` (static: one per bracket and rung)."""
-    return [promotion_path(name, b, r) for b, r in STUDIES[name].rungs.promotions()]
-
-
-def final_rungs_of(study):
-    """{trial: epochs of the last rung it trained in}, once every promotion has run. The last one
-    is asked for first: until it has run, a job that calls this waits on it alone, and is not
-    re-planned after each earlier promotion (each rung's checkpoint then updates only the next
-    rung's jobs)."""
-    from tunelab.search.rungs import final_rungs
-
-    done = {(b, r): checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]
-            for b, r in reversed(STUDIES[study].rungs.promotions())}
-    return final_rungs([read_promotion(done[key]) for key in STUDIES[study].rungs.promotions()])
-
-
-def rung_aware_files(name):
-    """`name` (metrics.json, curves.csv) of every run the study's tables collect: the plan's jobs,
-    or with rungs each trial's blocks at the last rung it reached."""
-
-    def files(w):
-        sp = get_study(w)
-        if sp.rungs is None:
-            return metrics_files(sp, name)
-        return final_rung_files(sp, final_rungs_of(w.study), name)
-
-    return files

@@ -213,6 +213,32 @@ def spec_json(sp: StudyPlan, period: str, trial: str, block: str) -> str:
     return json.dumps(spec, sort_keys=True, separators=(",", ":"))
 
 
+def study_rounds(sp: StudyPlan, group: str | None = None, upto: int | None = None) -> list[tuple[str, int]]:
+    """(group, k) of every adaptive round of the study, or of `group`'s rounds 1..upto, in order
+    (static: the rounds' files are the suggest jobs' outputs, whatever they hold)."""
+    then = sp.study.search.then
+    if not then:
+        return []
+    last = then.rounds if upto is None else upto
+    return [(g, k) for g in ([group] if group else groups(sp.study)) for k in range(1, last + 1)]
+
+
+def collected(study: str, part: tuple[str, int] | None = None, kind: str = "blocks.jsonl") -> str:
+    """A collected part (tunelab.collect): the exploration's, or (part = (group, k)) a round's."""
+    stem = "exploration" if part is None else f"{part[0]}/round{part[1]}"
+    return f"results/{study}/collected/{stem}.{kind}"
+
+
+def axis_names(sp: StudyPlan) -> list[str]:
+    """Hyperparameters that vary in the study: one axis plot each."""
+    return [n for n, hp in sp.study.space.items() if hp.searched and n in sp.plan.columns]
+
+
+def isolation_names(sp: StudyPlan) -> list[str]:
+    """The scientific ones among them: one isolation plot each."""
+    return [n for n in axis_names(sp) if sp.study.space[n].role == "scientific"]
+
+
 def group_dir(study: str, period: str, group: str, block: str) -> str:
     return f"results/{study}/runs/{period}/groups/{group}/{block}"
 
