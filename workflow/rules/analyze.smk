@@ -2,20 +2,9 @@
 # Collection goes through one part per phase (tunelab.collect): the exploration's runs, and each
 # adaptive round's. A round's suggest checkpoint then re-plans only its own collect_round job (and
 # `all`): the jobs after it list a handful of parts, not every run of the study.
-import json
-
-from tunelab.search.rounds import round_path
-from tunelab.workflow import collected, confirm_files, study_rounds
 
 
-def get_parts(kind):
-    """Every part of the study, the exploration's first: what collect, collect_curves and dynamics
-    read. Static paths, so no job after a round's checkpoint lists thousands of runs."""
-    return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
-
-
-def get_round_paths(wildcards):
-    return [round_path(wildcards.study, g, k) for g, k in study_rounds(get_study(wildcards))]
+include: "inputs/analyze.smk"
 
 
 rule collect_exploration:
@@ -130,18 +119,6 @@ rule checklist:
         "../envs/tunelab.yaml"
     script:
         "../scripts/checklist.py"
-
-
-def get_confirmation(name):
-    """Input function: `name` (metrics.json, test.json) of the blocks that compare the baseline and
-    the candidates; known only once the select_candidates checkpoint has run."""
-
-    def files(wildcards):
-        with open(checkpoints.select_candidates.get(study=wildcards.study).output[0]) as fh:
-            chosen = json.load(fh)
-        return confirm_files(get_study(wildcards), chosen["confirm"], name)
-
-    return files
 
 
 checkpoint select_candidates:

@@ -1,13 +1,15 @@
 # Validate the selected studies and plan them in memory (no file is written at parse time); the
-# globals every stage uses; the targets of `rule all`. Each stage's input functions sit beside its
-# rules in <stage>.smk, and their logic, where it is more than glue, in tunelab.workflow.
+# globals every stage uses; the targets of `rule all`. A stage's input functions live in
+# inputs/<stage>.smk, which <stage>.smk includes before its rules (`snakemake --lint` rejects rules
+# and functions in one file); their logic, where it is more than glue, is in tunelab.workflow.
 #
 # ---- Order of evaluation: read this before moving an input function ----------------------------
-# Parse time. The Snakefile includes the .smk files in pipeline order and they share one namespace:
-# a name that a rule's declaration uses (TRAIN_DATA, train_setting(...), get_context,
-# rung_aware_files("..."), get_round_runs("..."), get_parts("...")) must be defined here or in a
-# file included before the rule's own; a name used only inside a function body is looked up when
-# Snakemake calls it, after every include (run_targets below calls functions of later files).
+# Parse time. The Snakefile includes this file, then the stages in pipeline order, each with its
+# inputs/ file first; they all share one namespace. A name that a rule's declaration uses
+# (TRAIN_DATA, train_setting(...), get_context, rung_aware_files("..."), get_round_runs("..."),
+# get_parts("...")) must be defined here or in a file included before the rule's own; a name used
+# only inside a function body is looked up when Snakemake calls it, after every include
+# (run_targets below calls functions of later files).
 #
 # Checkpoints. Three decide what runs after them: suggest (one per adaptive round, search.smk),
 # promote (one per bracket and rung, rungs.smk) and select_candidates (one per study, analyze.smk).
@@ -20,7 +22,7 @@
 # FIRST (it is downstream of the others: once it has run, every other get() finds its output), and
 # every job after a checkpoint that needs no checkpoint's content lists static paths only.
 #
-#   input function (file; rules)              checkpoints it asks for, in this order
+#   input function (inputs/ file; rules)      checkpoints it asks for, in this order
 #   round_file, get_round_runs                suggest of its own round only
 #       (search.smk; collect_round, all)
 #   rung_trials, get_rung_inputs,             promote of the rung before (none at rung 0): each
@@ -79,9 +81,14 @@ wildcard_constraints:
     job_group=r"g[0-9a-f]{8}",
 
 
-# Helpers of every stage (get_context: search.smk, analyze.smk and report.smk).
+# Helpers of every stage (get_prepared: report.smk, sanity.smk; get_context: search.smk,
+# analyze.smk, report.smk).
 def get_study(wildcards):
     return STUDIES[wildcards.study]
+
+
+def get_prepared(wildcards):
+    return f"data/prepared/{get_study(wildcards).study.dataset.name}.parquet"
 
 
 def get_context(wildcards):

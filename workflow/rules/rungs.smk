@@ -3,38 +3,15 @@
 # names the trials that go on; their next rung's jobs resume from the previous rung's state.pt.
 # Rung directories are named by epoch budget (rungs/e<epochs>/), so a changed eta or min_epochs
 # retrains only the rungs whose budget changed. Nothing here runs for a study without fidelity.
-from tunelab.search.rungs import plan_summary, promote_context, promotion_path, read_promotion
-from tunelab.search.rungs import rung_dir
-from tunelab.workflow import final_rung_files, metrics_files, rung_files, rung_spec_json
-from tunelab.workflow import signature_once
+
+
+include: "inputs/rungs.smk"
 
 
 wildcard_constraints:
     epochs=r"[0-9]+",
     bracket=r"[0-9]+",
     rung=r"[0-9]+",
-
-
-def get_rung_plan(wildcards):
-    rungs = get_study(wildcards).rungs
-    if rungs is None:
-        raise ValueError(f"study {wildcards.study!r} has no search.fidelity: it has no rungs")
-    return rungs
-
-
-@signature_once
-def get_rung_spec(w):
-    return rung_spec_json(get_study(w), int(w.epochs), w.period, w.trial, w.block)
-
-
-@signature_once
-def get_resume(wildcards):
-    """state.pt of the same block at the rung this one continues (none for a first rung)."""
-    before = get_rung_plan(wildcards).previous_epochs(wildcards.trial, int(wildcards.epochs))
-    if before is None:
-        return []
-    w = wildcards
-    return [f"{rung_dir(w.study, before, w.period, w.trial, w.block)}/state.pt"]
 
 
 rule train_rung:
@@ -65,30 +42,6 @@ rule train_rung:
         " --metrics {output.metrics:q} --threads {threads} {params.resume} > {log:q} 2>&1"
 
 
-def rung_trials(study, bracket, rung):
-    """The trials in rung `rung` of `bracket`: all of the bracket's at rung 0, then those the
-    previous promotion named (read once that checkpoint has run)."""
-    if rung == 0:
-        return list(STUDIES[study].rungs.brackets[bracket].trials)
-    done = checkpoints.promote.get(study=study, bracket=bracket, rung=rung - 1)
-    return read_promotion(done.output[0])["promoted"]
-
-
-def get_rung_inputs(name):
-    def files(w):
-        sp, bracket, rung = get_study(w), int(w.bracket), int(w.rung)
-        epochs = get_rung_plan(w).brackets[bracket].epochs[rung]
-        return rung_files(sp, epochs, rung_trials(w.study, bracket, rung), name)
-
-    return files
-
-
-def get_promote_context(w):
-    plan, bracket, rung = get_rung_plan(w), int(w.bracket), int(w.rung)
-    entered = len(rung_trials(w.study, bracket, rung))
-    return promote_context(plan, bracket, rung, get_study(w).study.objective, entered)
-
-
 checkpoint promote:
     input:
         metrics=get_rung_inputs("metrics.json"),
@@ -103,16 +56,6 @@ checkpoint promote:
         "../envs/tunelab.yaml"
     script:
         "../scripts/promote.py"
-
-
-def promotion_files(name):
-    """Every promotion's output of study `name` (static: one per bracket and rung)."""
-    return [promotion_path(name, b, r) for b, r in STUDIES[name].rungs.promotions()]
-
-
-def get_rung_plan_summary(w):
-    sp = get_study(w)
-    return plan_summary(get_rung_plan(w), len(sp.plan.periods), len(sp.study.seeds))
 
 
 rule rungs_table:
@@ -152,28 +95,3 @@ rule rungs_plot:
         "../envs/tunelab.yaml"
     script:
         "../scripts/rungs_plot.py"
-
-
-# What the tables of every study collect, with rungs or without (collect_exploration in analyze.smk,
-# and `all`).
-def final_rungs_of(study):
-    """{trial: epochs of the last rung it trained in}, once every promotion has run; the last one
-    is asked for first (order of evaluation: top of common.smk)."""
-    from tunelab.search.rungs import final_rungs
-
-    done = {(b, r): checkpoints.promote.get(study=study, bracket=b, rung=r).output[0]
-            for b, r in reversed(STUDIES[study].rungs.promotions())}
-    return final_rungs([read_promotion(done[key]) for key in STUDIES[study].rungs.promotions()])
-
-
-def rung_aware_files(name):
-    """`name` (metrics.json, curves.csv) of every run the study's tables collect: the plan's jobs,
-    or with rungs each trial's blocks at the last rung it reached."""
-
-    def files(w):
-        sp = get_study(w)
-        if sp.rungs is None:
-            return metrics_files(sp, name)
-        return final_rung_files(sp, final_rungs_of(w.study), name)
-
-    return files
