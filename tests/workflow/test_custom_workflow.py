@@ -46,7 +46,13 @@ def test_a_custom_model_study_runs_reports_and_reruns_only_what_changed(workdir)
     metrics = next((workdir / "results/tiny/runs").rglob("metrics.json"))
     assert json.loads(metrics.read_text())["model"] == {"factory": "my_models.net:build"}
     assert "## Decision" in (workdir / "results/tiny/report.md").read_text()
-    assert "Nothing to be done" in snakemake(workdir, "-n").stdout + snakemake(workdir, "-n").stderr
+    rerun = snakemake(workdir, "-n")
+    assert "Nothing to be done" in rerun.stdout + rerun.stderr
+
+    # As for tunelab's own code: editing the factory's code does not silently retrain (README).
+    (workdir / "my_models" / "net.py").write_text(FACTORY + "\n# a comment, then a refactor\n")
+    edited = snakemake(workdir, "-n")
+    assert "Nothing to be done" in edited.stdout + edited.stderr
 
     write_study(workdir, "tiny", custom_study(scale=0.5))  # a fixed value of the user's: every trial
     dry = snakemake(workdir, "-n")
