@@ -27,6 +27,7 @@ rule train_rung:
     params:
         spec=get_rung_spec,
         resume=lambda w, input: f"--resume '{input.state}'" if input.state else "",
+        entry=RUN_ENTRY,  # tunelab.train.loop, or tunelab.train.command for a trainer.command
     log:
         "logs/{study}/rungs/e{epochs}/{period}/{trial}/{block}.log",
     threads: train_setting("cpus_per_task")
@@ -38,7 +39,7 @@ rule train_rung:
     conda:
         "../envs/tunelab.yaml"
     shell:
-        "python -m tunelab.train.loop --spec {params.spec:q} --data {input.data:q}"
+        "python -m {params.entry} --spec {params.spec:q} --data {input.data:q}"
         " --metrics {output.metrics:q} --threads {threads} {params.resume} > {log:q} 2>&1"
 
 

@@ -312,6 +312,13 @@ def final_rung_files(sp: StudyPlan, last: dict[str, int], name: str = "metrics.j
             for p in sp.plan.periods for t in ids for b in blocks]
 
 
+def train_entry(study: Study) -> str:
+    """The module that trains one job of `study`: tunelab's loop, or, for a study with a
+    `trainer.command`, the adapter that runs the command under the file contract
+    (tunelab.train.command)."""
+    return "tunelab.train.command" if study.trainer else "tunelab.train.loop"
+
+
 def train_resources(study: Study, attempt: int = 1) -> dict:
     """Snakemake resources of one training job of `study` (its `resources` key, schema defaults
     where it is silent). Memory and runtime grow with the attempt, so a retry after an

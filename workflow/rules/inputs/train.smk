@@ -1,7 +1,7 @@
 # The input functions and settings of the training rules (train.smk; train_rung and train_fidelity
 # reuse them): the job's spec, its resources, and its job group under trials_per_job.
 from tunelab.workflow import group_spec_json, per_study, signature_once, spec_json, train_input
-from tunelab.workflow import train_resources
+from tunelab.workflow import train_entry, train_resources
 
 
 @signature_once
@@ -30,14 +30,19 @@ def get_train_group(wildcards):
     return train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
 
 
+# What trains one trial: tunelab's loop, or the study's trainer.command (tunelab.train.command).
+RUN_ENTRY = per_study(STUDIES, lambda sp: train_entry(sp.study))
+
+
 @signature_once
 def get_train_entry(wildcards):
-    grouped = train_input(get_study(wildcards), wildcards.period, wildcards.trial, wildcards.block)
-    return "tunelab.train.from_group" if grouped else "tunelab.train.loop"
+    sp = get_study(wildcards)
+    grouped = train_input(sp, wildcards.period, wildcards.trial, wildcards.block)
+    return "tunelab.train.from_group" if grouped else train_entry(sp.study)
 
 
 TRAIN_GROUP = get_train_group if GROUPED else []
-TRAIN_ENTRY = get_train_entry if GROUPED else "tunelab.train.loop"
+TRAIN_ENTRY = get_train_entry if GROUPED else RUN_ENTRY
 
 
 def get_group_spec(wildcards):

@@ -236,6 +236,8 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
     period = plan.period_by_id[period_id]
     trial = trial or plan.trial_by_id[trial_id_]
     custom = {"model": study.section("model")} if study.model_factory else {}
+    if study.trainer:  # the command, and what it must report: a changed command retrains
+        custom = {"trainer": study.section("trainer"), "objective": study.objective}
     return {
         "study": study.name,
         "period": period.id,

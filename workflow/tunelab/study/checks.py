@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tunelab.study.factory import factory_problem
+from tunelab.study.factory import command_problem, factory_problem
 from tunelab.study.limits import check_range, check_value
 from tunelab.study.resolved import Study
 from tunelab.study.schema import StudyError
@@ -17,6 +17,7 @@ def check_study(study: Study) -> None:
     for i, rng in enumerate(study.periods.ranges):
         check_date_range(rng, f"periods.ranges.{i}", study.path)
     check_model(study)
+    check_trainer(study)
     check_space(study)
     check_baseline(study)
     check_size(study)
@@ -94,6 +95,19 @@ def check_model(study: Study) -> None:
     problem = factory_problem(study.model_factory) if custom else None
     if problem:
         raise StudyError(f"{study.path}: model.factory: {study.model_factory!r}: {problem}")
+
+
+def check_trainer(study: Study) -> None:
+    """trainer.command's program exists; its jobs train one trial each (trials_per_job batches
+    tunelab's own models only)."""
+    if study.trainer is None:
+        return
+    problem = command_problem(study.trainer.command)
+    if problem:
+        raise StudyError(f"{study.path}: trainer.command: {study.trainer.command!r}: {problem}")
+    if study.trials_per_job > 1:
+        raise StudyError(f"{study.path}: trials_per_job: {study.trials_per_job} with trainer.command; "
+                         "a command trains one trial per job: remove trials_per_job")
 
 
 def check_baseline(study: Study) -> None:

@@ -69,3 +69,47 @@ def _compiled(module: str) -> bool:
     top = module.split(".")[0]
     return top in sys.builtin_module_names or any(
         (Path(p) / (top + suffix)).is_file() for p in sys.path if p for suffix in EXTENSION_SUFFIXES)
+
+
+def command_problem(command: str, workdir: Path | None = None) -> str | None:
+    """Why `trainer.command` cannot run (a phrase), or None: its program is on PATH or is a file,
+    and the Python script or module it names (`python train.py`, `python -m pkg.train`) exists.
+    Nothing is run."""
+    import shlex
+    import shutil
+
+    root = Path(workdir or Path.cwd())
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        return f"not a shell command: {exc}"
+    words = [w for w in words if "=" not in w.split("/")[0]] or words  # VAR=value before the program
+    program = words[0]
+    if "/" in program:
+        if not (root / program).is_file():
+            return f"program {program!r} is not a file (from {root})"
+    elif shutil.which(program) is None:
+        return f"program {program!r} is not on PATH"
+    if Path(program).name.startswith("python"):
+        return _python_target_problem(words[1:], root)
+    return None
+
+
+def _python_target_problem(args: list[str], root: Path) -> str | None:
+    """The script or `-m` module a Python command runs must exist."""
+    for i, arg in enumerate(args):
+        if arg == "-m" and i + 1 < len(args):
+            module = args[i + 1]
+            roots = [root] + [Path(p) for p in sys.path if p]
+            if module_file(module, roots) is None and module_file(f"{module}.__main__", roots) is None \
+                    and not _compiled(module):
+                return f"module {module!r} is not in the working directory ({root}) nor in the Python " \
+                       "environment"
+            return None
+        if arg == "-c":
+            return None
+        if not arg.startswith("-"):
+            if not (root / arg).is_file():
+                return f"script {arg!r} is not a file (from {root})"
+            return None
+    return None

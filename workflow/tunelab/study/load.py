@@ -17,7 +17,7 @@ import yaml
 from tunelab.study.checks import check_study
 from tunelab.study.resolved import Study
 from tunelab.study.schema import StudyError, fill_defaults, validate
-from tunelab.study.space import SpaceError, resolve_space
+from tunelab.study.space import COMMAND, SpaceError, resolve_space
 
 STUDY_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -77,7 +77,7 @@ def study_from_dict(raw: Any, name: str, path: str = "<dict>", overrides: dict |
     if overrides:
         config = deep_merge(config or {}, overrides)
     validate(config, path)
-    config = fill_defaults(config)
+    config = fill_defaults(resolve_architecture(config, path))
     try:
         space = resolve_space(config["architecture"], config["hyperparameters"])
     except SpaceError as exc:
@@ -85,6 +85,25 @@ def study_from_dict(raw: Any, name: str, path: str = "<dict>", overrides: dict |
     study = Study(name=name, path=path, json=config, space=space)
     check_study(study)
     return study
+
+
+def resolve_architecture(config: dict, path: str) -> dict:
+    """A study with trainer.command is trained by it (architecture: command); any other names
+    its architecture."""
+    arch = config.get("architecture")
+    if "trainer" in config:
+        if arch not in (None, COMMAND):
+            raise StudyError(f"{path}: architecture: {arch!r} with trainer.command; the command "
+                             "trains the model, so leave architecture out (or write command)")
+        return {**config, "architecture": COMMAND}
+    if arch is None:
+        raise StudyError(f"{path}: architecture: required key is missing; one of linear, mlp, lstm, "
+                         "cnn, custom (model.factory: a torch module of yours), or leave it out and "
+                         "give trainer.command (any training program)")
+    if arch == COMMAND:
+        raise StudyError(f"{path}: architecture: 'command' needs trainer.command, the program that "
+                         "trains (trainer: {command: python train.py})")
+    return config
 
 
 def _dates_to_strings(value: Any) -> Any:

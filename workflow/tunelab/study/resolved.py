@@ -130,6 +130,13 @@ class FidelityStudy:
 
 
 @dataclass(frozen=True)
+class Trainer:
+    """trainer: a training program of the user's, run once per job (tunelab.train.command)."""
+    command: str
+    resume: bool = False
+
+
+@dataclass(frozen=True)
 class Study:
     """A validated study. Build it with tunelab.study.load_study (or study_from_dict)."""
 
@@ -180,6 +187,12 @@ class Study:
         filled = given if given is not None else fill_defaults({"fidelity": {}})["fidelity"]
         return _section(FidelityStudy, {**filled, "given": given is not None})
 
+    @functools.cached_property
+    def trainer(self) -> Trainer | None:
+        """The study's training command, or None: tunelab's loop trains."""
+        raw = self.json.get("trainer")
+        return _section(Trainer, raw) if raw else None
+
     def section(self, key: str) -> Any:
         """A copy of one section as plain values (its JSON form), for a job or a cache key."""
         return copy.deepcopy(self.json[key])
@@ -190,7 +203,8 @@ class Study:
 
     @property
     def model_builder(self) -> str:
-        """What builds a trial's model: a built-in architecture's name, or the custom factory."""
+        """What builds a trial's model: a built-in architecture's name, the custom factory, or
+        `command` (the training command builds its own)."""
         return self.model_factory or self.architecture
 
     @property

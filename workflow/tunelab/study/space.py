@@ -24,6 +24,8 @@ OPTIMIZERS = ("sgd", "nesterov", "adam", "adamw")
 SCHEDULES = ("constant", "step", "cosine")
 ARCHITECTURES = ("linear", "mlp", "lstm", "cnn")  # built in; `custom` is a user's factory (model.factory)
 CUSTOM = "custom"
+COMMAND = "command"  # trained by trainer.command: tunelab knows none of its hyperparameters
+OPEN = (CUSTOM, COMMAND)  # the architectures that take hyperparameters of any name
 
 # Training hyperparameters every architecture has. Conditional ones say when they exist.
 TRAINING_DEFAULTS: dict[str, dict] = {
@@ -78,7 +80,10 @@ class SpaceError(ValueError):
 
 def known_hyperparameters(architecture: str) -> dict[str, dict]:
     """The built-in entries for `architecture`: training ones first, then the model's own (a
-    custom model has none built in: its hyperparameters are whatever the study names)."""
+    custom model has no model ones built in; a command trainer has none at all: its
+    hyperparameters are whatever the study names, all passed to the command)."""
+    if architecture == COMMAND:
+        return {}
     return {**TRAINING_DEFAULTS, **ARCHITECTURE_DEFAULTS.get(architecture, {})}
 
 
@@ -213,10 +218,11 @@ def resolve_space(architecture: str, entries: dict[str, Any]) -> dict[str, Hyper
     """Merge the study's entries over the architecture's defaults and check the whole space."""
     known = known_hyperparameters(architecture)
     unknown = sorted(set(entries) - set(known))
-    if unknown and architecture != CUSTOM:
+    if unknown and architecture not in OPEN:
         raise SpaceError(f"hyperparameters.{unknown[0]}: not a hyperparameter of architecture "
                          f"{architecture!r}; known: {', '.join(sorted(known))}. A model of your own "
-                         "takes any name: architecture: custom, with model.factory")
+                         "takes any name: architecture: custom, with model.factory; or any training "
+                         "command: trainer.command")
     known = {**known, **{name: entries[name] for name in unknown}}
     space = {}
     for name, default in known.items():
