@@ -20,6 +20,17 @@ def custom(**changes):
     return {**CUSTOM, **changes}
 
 
+TRAIN_PY = "from tunelab.train.job import Job\n\njob = Job.from_env()\n"
+COMMAND = {"architecture": "command", "trainer": {"command": "python train.py"},
+           HP: {"num_leaves": {"role": "scientific", "feasible_points": [15, 63]}, "epochs": 5},
+           "baseline": {"num_leaves": 31}}
+SCRIPT = {"train.py": TRAIN_PY}
+
+
+def command(**changes):
+    return {**COMMAND, **changes}
+
+
 CASES = [
     Case("custom-without-factory", ("model.factory", "architecture is 'custom'", "module:function"),
          {"architecture": "custom"}),
@@ -38,6 +49,22 @@ CASES = [
          {HP: {"bidirectional": {"role": "nuisance", "feasible_points": [False, True]}}}),
     Case("searched-user-name-no-baseline", ("baseline.bidirectional", "no built-in value"),
          custom(baseline={}), extra=FILES),
+    # Any training command (trainer.command): checked without running it.
+    Case("command-script-missing", ("trainer.command", "script 'train.py' is not a file"), command()),
+    Case("command-program-missing", ("trainer.command", "program 'lgbm-train' is not on PATH"),
+         command(trainer={"command": "lgbm-train --config x"})),
+    Case("command-module-missing", ("trainer.command", "module 'my_pkg.train' is not in"),
+         command(trainer={"command": "python -m my_pkg.train"})),
+    Case("command-unbalanced-quote", ("trainer.command", "not a shell command"),
+         command(trainer={"command": "python 'train.py"}), extra=SCRIPT),
+    Case("command-with-builtin-architecture", ("architecture: 'mlp' with trainer.command",),
+         {**command(), "architecture": "mlp"}, extra=SCRIPT),
+    Case("command-architecture-without-trainer", ("architecture: 'command' needs trainer.command",),
+         {"architecture": "command"}, extra=SCRIPT),
+    Case("command-trials-per-job", ("trials_per_job: 2 with trainer.command",),
+         command(trials_per_job=2), extra=SCRIPT),
+    Case("command-resume-not-boolean", ("trainer.resume",), command(trainer={"command": "python train.py",
+                                                                              "resume": "yes"}), extra=SCRIPT),
 ]
 
 

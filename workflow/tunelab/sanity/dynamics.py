@@ -155,12 +155,30 @@ def plot_norms(info: dict, path: str | Path, title: str = "") -> None:
 
 
 def dynamics_markdown(study: str, flags: pd.DataFrame, runs: int, trials: pd.DataFrame,
-                      plot: str = "plots/norms.png", limit: int = 30) -> str:
+                      plot: str = "plots/norms.png", limit: int = 30, norms: bool = True) -> str:
+    """`norms`: the runs reported gradient norms and learning rates (tunelab's loop does; a
+    training command does not), so the checks that read them could be made."""
     lines = [f"# Training dynamics: {study}", ""]
-    if flags.empty:
+    if flags.empty and norms:
         lines += [f"No flag in {runs} runs: the learning rate moved, the training loss did not rise "
                   "at the end, and every parameter received a gradient.", ""]
-    else:
+    elif flags.empty:
+        lines += [f"No flag in {runs} runs: the training loss did not rise at the end.", ""]
+    if not norms:
+        lines += ["The study's training command reports no gradient or parameter norms (nor, unless "
+                  "it reports `lr`, learning rates), so tunelab cannot check them: a learning rate "
+                  "stuck at zero or a parameter that never gets a gradient would not show here.", ""]
+        return "\n".join(lines + _flag_rows(flags, runs, trials, limit))
+    lines += _flag_rows(flags, runs, trials, limit)
+    lines += ["Gradient and parameter norms of the best trials (by the study's objective):", "",
+              f"![norms]({plot})", ""]
+    return "\n".join(lines)
+
+
+def _flag_rows(flags: pd.DataFrame, runs: int, trials: pd.DataFrame, limit: int) -> list[str]:
+    """The flags' summary table (of `runs` runs) and the flagged runs; none when none is flagged."""
+    lines: list[str] = []
+    if not flags.empty:
         lines += ["| flag | runs | trials |", "|---|---:|---:|"]
         for flag, text in FLAG_TEXT.items():
             mine = flags[flags["flag"] == flag]
@@ -177,9 +195,7 @@ def dynamics_markdown(study: str, flags: pd.DataFrame, runs: int, trials: pd.Dat
         if len(flags) > limit:
             lines.append(f"| ... | | | | {len(flags) - limit} more | |")
         lines.append("")
-    lines += ["Gradient and parameter norms of the best trials (by the study's objective):", "",
-              f"![norms]({plot})", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def dynamics_file(curves_parquet: str, part_paths: list[str], trials_csv: str, out_md: str,
@@ -197,7 +213,8 @@ def dynamics_file(curves_parquet: str, part_paths: list[str], trials_csv: str, o
                "best trials")
     rel = Path(out_png).relative_to(Path(out_md).parent).as_posix() \
         if Path(out_png).is_relative_to(Path(out_md).parent) else out_png
-    write_text(out_md, dynamics_markdown(study, flags, runs, trials, rel))
+    norms = "grad_norm" in curves and bool(curves["grad_norm"].notna().any())
+    write_text(out_md, dynamics_markdown(study, flags, runs, trials, rel, norms=norms))
     for flag, count in flags["flag"].value_counts().items():
         print(f"{FLAG_TEXT[flag]}: {count} runs")
     return flags

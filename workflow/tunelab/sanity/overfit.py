@@ -111,9 +111,25 @@ def overfit_markdown(study: str, architecture: str, period: str,
     return "\n".join(lines) + "\n"
 
 
+def _command_sanity(study: str, output: str) -> list:
+    """A training command builds its own model: tunelab cannot overfit it; say what checks it."""
+    from tunelab.io import write_text
+
+    write_text(output, f"# Sanity: {study}\n\nThe study's models are built and trained by its own "
+                       "training command (`trainer.command`), so tunelab cannot overfit a tiny batch "
+                       "with them. `tunelab check-trainer params/<study>.yaml` checks what tunelab can "
+                       "check of a command: the same seed gives the same metrics, two seeds differ, a "
+                       "resumed run equals an uninterrupted one, and it trains on the windows it is "
+                       "given.\n")
+    print("overfit-a-tiny-batch does not apply to a training command (see sanity.md)")
+    return []
+
+
 def overfit_file(prepared: str, study: str, architecture: str, models: list[dict],
                  period: str, windows: dict, lags: int, horizon: int, output: str) -> list:
     """The overfit rule: each distinct model (model_configs) on the first period -> sanity.md."""
+    if architecture == "command":
+        return _command_sanity(study, output)
     from tunelab.data.windows import load_prepared, period_data
     from tunelab.io import write_text
 

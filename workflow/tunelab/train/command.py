@@ -40,8 +40,12 @@ from tunelab.train.job import (
     seed_file,
 )
 
-CURVE_COLUMNS = ["seed", "epoch", "train_loss", "valid_loss", "valid_mae", "lr", "time"]
+# The loop's columns (tunelab.train.loop.CURVE_COLUMNS), so one collect reads both; a command
+# reports no gradient or parameter norms: they stay empty, and the dynamics report says so.
+CURVE_COLUMNS = ["seed", "epoch", "train_loss", "train_loss_std", "valid_loss", "valid_mae", "lr",
+                 "grad_norm", "param_norm", "time"]
 TAIL_LINES = 20
+PAST_CURVE = "curve.jsonl"  # in a rung's state.pt, beside state/: the curve so far
 WORK_DIR = ".command"  # the job's scratch folder inside its block folder, removed once it succeeds
 
 
@@ -80,13 +84,24 @@ def prepare(spec: dict, block: Path, data_path: str, threads: int, resume: str |
         state.mkdir()
     resume_from = None
     if resume and resumable:
-        resume_from = root / "resume"
-        unpack(resume, resume_from)
-    command_spec = {**spec, "data": data_path, "threads": threads, "budget": budget(spec),
+        unpack(resume, root / "resume")
+        resume_from = root / "resume" / "state"
+        resume_from.mkdir(exist_ok=True)
+    command_spec = {**spec, **prepared_columns(data_path), "data": data_path, "threads": threads,
+                    "budget": budget(spec),
                     "output": str(output), "state_dir": state and str(state),
                     "resume_from": resume_from and str(resume_from)}
     (root / "spec.json").write_text(json.dumps(command_spec, indent=1, sort_keys=True))
     return JobFolders(root, root / "spec.json", output, state, resume_from)
+
+
+def prepared_columns(data_path: str) -> dict:
+    """The prepared file's target and input columns (the target's history first), from its schema."""
+    import pyarrow.parquet as pq
+
+    meta = json.loads(pq.read_schema(data_path).metadata[b"tunelab"])
+    inputs = [meta["target"]] + [n for n in meta["inputs"] if n != meta["target"]]
+    return {"target": meta["target"], "inputs": inputs}
 
 
 def run_command(command: str, folders: JobFolders, threads: int) -> None:
@@ -135,8 +150,20 @@ def read_seed(folders: JobFolders, seed: int, objective: str) -> dict:
 
 
 def read_curves(folders: JobFolders, seeds: list[int]) -> dict[int, list[dict]]:
-    """epochs.jsonl (optional) by seed, each row checked."""
-    path = folders.output / EPOCHS_FILE
+    """The curve of each seed's run so far: the previous rung's (kept in its state.pt) followed by
+    the epochs this run reported in epochs.jsonl (optional; an epoch reported again replaces it)."""
+    earlier = _curve_rows(folders.root / "resume" / PAST_CURVE, seeds)
+    now = _curve_rows(folders.output / EPOCHS_FILE, seeds)
+    merged = {}
+    for s in seeds:
+        new = {r["epoch"] for r in now[s]}
+        merged[s] = sorted([r for r in earlier[s] if r["epoch"] not in new] + now[s],
+                           key=lambda r: r["epoch"])
+    return merged
+
+
+def _curve_rows(path: Path, seeds: list[int]) -> dict[int, list[dict]]:
+    """epochs.jsonl by seed, each row checked."""
     curves: dict[int, list[dict]] = {s: [] for s in seeds}
     if not path.is_file():
         return curves
@@ -186,7 +213,7 @@ def convert(spec: dict, record: dict, curve: list[dict], std: float) -> dict:
              "valid_mae": r.get("valid_mae"), "lr": r.get("lr"), "time": r.get("time")} for r in curve]
     test = {"seed": seed, "test_mse": scaled_mse(record.get("test_mse")) if ok else float("nan"),
             "test_mae": plain(record.get("test_mae")) if ok else float("nan")}
-    return {"metrics": metrics, "curve": rows, "test": test, "done": _done(spec, record)}
+    return {"metrics": metrics, "curve": rows, "raw_curve": curve, "test": test, "done": _done(spec, record)}
 
 
 def _done(spec: dict, record: dict) -> bool:
@@ -245,7 +272,8 @@ def write_block(spec: dict, folders: JobFolders, results: list[dict], block: Pat
     resolved = {k: spec[k] for k in keys if k in spec}
     pack(folders.output / MODELS_DIR, block / "models.pt")
     if "stop_epoch" in spec:
-        pack(folders.state, block / "state.pt")
+        curve = "".join(json.dumps(_contract_row(row)) + "\n" for r in results for row in r["raw_curve"])
+        pack(folders.state, block / "state.pt", prefix="state/", extra={PAST_CURVE: curve.encode()})
         resolved = {**resolved, "stop_epoch": spec["stop_epoch"], "done": [r["done"] for r in results]}
     write_csv(block / "curves.csv", [row for r in results for row in r["curve"]], CURVE_COLUMNS)
     write_json(block / "test.json", {**resolved, "runs": [r["test"] for r in results]})
@@ -253,16 +281,27 @@ def write_block(spec: dict, folders: JobFolders, results: list[dict], block: Pat
                                         "dead_params": {}})
 
 
-def pack(folder: Path | None, path: Path) -> None:
-    """A folder as a tar archive that depends on its files alone (sorted, no times or owners)."""
+def _contract_row(row: dict) -> dict:
+    """A curve row as epochs.jsonl holds it (the program's units), to be read again on resume."""
+    return {k: row[k] for k in ("seed", "epoch", "train_loss", "valid_mse", "valid_mae", "lr", "time")
+            if row.get(k) is not None}
+
+
+def pack(folder: Path | None, path: Path, prefix: str = "", extra: dict[str, bytes] | None = None) -> None:
+    """A folder (its files under `prefix`, plus `extra` {name: bytes}) as a tar archive that depends
+    on its files alone (sorted, no times or owners)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder and folder.is_dir() else []
         for p in files:
-            info = tarfile.TarInfo(str(p.relative_to(folder)))
+            info = tarfile.TarInfo(prefix + str(p.relative_to(folder)))
             info.size, info.mode = p.stat().st_size, 0o644
             with open(p, "rb") as f:
                 tar.addfile(info, f)
+        for name, data in sorted((extra or {}).items()):
+            info = tarfile.TarInfo(name)
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
     with atomic_path(path) as tmp:
         Path(tmp).write_bytes(buffer.getvalue())
 

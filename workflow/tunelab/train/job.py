@@ -17,8 +17,10 @@ and exits 0 (`job.infeasible(seed, reason)` for a run that diverged: the study g
 The contract itself, for programs in any language (README, "Any training command"):
 
 - `$TUNELAB_SPEC` names a JSON file: study, period, windows ({train, valid, test}: [start, end)
-  ISO dates), trial, hyperparameters, seeds, task, device, objective, data (the prepared Parquet
-  file of the study's dataset), threads, budget (the epochs to train to: a rung's budget, else
+  ISO dates), trial, hyperparameters, seeds, task ({horizon, lags}), device, objective, data (the
+  prepared Parquet file of the study's dataset: a `time` column, the target, the features with
+  categories one-hot, `<target>__missing`, and `segment`, which changes across a gap in time),
+  target and inputs (its column names: the target's history first), threads, budget (the epochs to train to: a rung's budget, else
   the `epochs` hyperparameter, else null), state_dir and resume_from (below).
 - The program writes under `$TUNELAB_OUTPUT`:
   `seed-<seed>.json` per seed, last: {"status": "ok" | "infeasible", "reason", "best_epoch",
@@ -79,6 +81,8 @@ class Job:
     windows = property(lambda self: dict(self.spec["windows"]))
     task = property(lambda self: dict(self.spec["task"]))
     data = property(lambda self: self.spec["data"])  # the prepared Parquet file
+    target = property(lambda self: self.spec["target"])  # its target column
+    inputs = property(lambda self: list(self.spec["inputs"]))  # the target's history, then features
     budget = property(lambda self: self.spec.get("budget"))  # epochs to train to, or None
     threads = property(lambda self: int(self.spec.get("threads", 1)))
     device = property(lambda self: self.spec.get("device", "cpu"))
