@@ -20,8 +20,9 @@ The contract itself, for programs in any language (README, "Any training command
   ISO dates), trial, hyperparameters, seeds, task ({horizon, lags}), device, objective, data (the
   prepared Parquet file of the study's dataset: a `time` column, the target, the features with
   categories one-hot, `<target>__missing`, and `segment`, which changes across a gap in time),
-  target and inputs (its column names: the target's history first), threads, budget (the epochs to train to: a rung's budget, else
-  the `epochs` hyperparameter, else null), state_dir and resume_from (below).
+  target and inputs (its column names: the target's history first), threads, budget (the epochs
+  to train to: a rung's budget, else the `epochs` hyperparameter, else null), state_dir and
+  resume_from (below).
 - The program writes under `$TUNELAB_OUTPUT`:
   `seed-<seed>.json` per seed, last: {"status": "ok" | "infeasible", "reason", "best_epoch",
   "epochs_run", "valid_mse", "valid_mae", "test_mse", "test_mae", "done"}; errors in the target's
