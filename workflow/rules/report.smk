@@ -122,6 +122,8 @@ rule report:
         baselines="results/{study}/baselines.csv",
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
         rungs=lambda w: [f"results/{w.study}/rungs.md"] if get_study(w).rungs is not None else [],
+        trainer_check=lambda w: [f"results/{w.study}/trainer_check.json"] if checks_trainer(get_study(w))
+        else [],
     output:
         md="results/{study}/report.md",
         summary="results/{study}/summary.json",

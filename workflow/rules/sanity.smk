@@ -5,6 +5,7 @@
 import sys
 
 from tunelab.sanity.fidelity import SETTING_RE
+from tunelab.train.check import check_params
 from tunelab.sanity.rule_targets import (
     fidelity_outputs,
     fidelity_plans,
@@ -77,6 +78,27 @@ rule overfit:
         "../envs/tunelab.yaml"
     script:
         "../scripts/overfit.py"
+
+
+# A trainer of the user's (trainer.command, or a model of theirs in tunelab's loop): one trial at a
+# tiny budget, trained a few times, says which of tunelab's promises it keeps; the report says what
+# a broken one means for its evidence. The same check as `tunelab check-trainer`.
+rule check_trainer:
+    input:
+        get_prepared,
+    output:
+        md="results/{study}/trainer_check.md",
+        json="results/{study}/trainer_check.json",
+    params:
+        check=lambda w: check_params(get_study(w)),
+        scratch=lambda w: f"results/{w.study}/.trainer_check",
+    log:
+        "logs/{study}/trainer_check.log",
+    priority: 50
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/check_trainer.py"
 
 
 rule dynamics:

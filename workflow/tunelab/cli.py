@@ -3,6 +3,7 @@
     tunelab status default          progress and the leaderboard of what has finished so far
     tunelab validate params/x.yaml  check a study file without running anything
     tunelab plan default            the periods and trials a run this month would train
+    tunelab check-trainer command_lgbm   which of tunelab's promises the study's trainer keeps
     tunelab compare main            what the working tree's results change against main (Markdown)
     tunelab restore main            CI: main's results from DVC into the workspace, before dvc repro
     tunelab retrain default --trial T --period P -- --cores 2
@@ -12,6 +13,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -192,6 +195,38 @@ def confirmation_size(plan) -> dict:
             "seeds": len({s for _, _, b in new for s in block_seeds(b)})}
 
 
+def cmd_check_trainer(args) -> int:
+    """One trial of the study at a tiny budget, trained a few times by its own trainer: which of
+    tunelab's promises it keeps (tunelab.train.check)."""
+    import tempfile
+
+    from tunelab.data.dataset import prepare_file
+    from tunelab.data.profile import prepare_params
+    from tunelab.train.check import check_job, check_trainer, table, write_check
+    from tunelab.workflow import USER_ERRORS, load_studies
+
+    try:
+        sp = next(iter(load_studies({"study": args.study, "month": args.month}).values()))
+    except USER_ERRORS as exc:
+        print(f"invalid: {exc}", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory(prefix="tunelab-check-") as scratch:
+        data = str(Path(scratch) / "prepared.parquet")
+        with contextlib.redirect_stdout(io.StringIO()):
+            prepare_file(prepare_params(sp.dataset), data)
+        job = check_job(sp, data)
+        print(f"checking the trainer of {sp.study.name}: trial {job.spec['trial']}, period "
+              f"{job.spec['period']}, seeds 0 and 1, {job.spec['hyperparameters']['epochs']} epochs",
+              file=sys.stderr)
+        promises = check_trainer(job, Path(scratch) / "runs")
+    print(table(sp.study.name, promises, job.spec["trial"]))
+    if args.out:
+        out = Path(args.out)
+        write_check(sp.study.name, job.spec["trial"], promises, out.with_suffix(".md"),
+                    out.with_suffix(".json"))
+    return 0 if all(p.kept is not False for p in promises) else 1
+
+
 def cmd_compare(args) -> int:
     from tunelab.compare import compare
     from tunelab.io import write_text
@@ -301,6 +336,16 @@ def make_parser() -> argparse.ArgumentParser:
     plan.add_argument("--fast", action="store_true", default=None,
                       help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
+    check = sub.add_parser("check-trainer", help="which of tunelab's promises a study's trainer keeps",
+                           description="Train one trial of the study (its baseline, on its latest "
+                           "period, seeds 0 and 1, a few epochs) several times with the study's own "
+                           "trainer and say whether the same seed gives the same metrics, two seeds "
+                           "differ, a resumed run equals an uninterrupted one, it trains on the windows "
+                           "it is given, and its outputs are well-formed. Exit status 1 if one is broken.")
+    check.add_argument("study", help="study name (params/<name>.yaml) or file")
+    check.add_argument("--month", help="rotation month YYYY-MM (default: the study's, or current)")
+    check.add_argument("--out", help="also write the table to OUT.md and OUT.json")
+    check.set_defaults(func=cmd_check_trainer)
     compare = sub.add_parser("compare", help="what the results changed against a git revision (Markdown)")
     compare.add_argument("base", help="the git revision to compare with, e.g. main or origin/main")
     compare.add_argument("--study", help="the study (default: `study` in params.yaml)")

@@ -1,4 +1,5 @@
 # What the report rules list (report.smk): the evidence of one study.
+from tunelab.train.check import checks_trainer
 from tunelab.workflow import axis_names, isolation_names
 
 

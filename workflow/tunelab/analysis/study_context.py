@@ -43,6 +43,7 @@ def study_context(study, plan, rungs=None) -> dict[str, Any]:
         "objective": study.objective,
         "month": plan.month,
         "architecture": study.architecture,
+        "models": model_label(study),
         "space": searched,
         "scientific": [n for n, h in searched.items() if h["role"] == "scientific"],
         "nuisance": [n for n, h in searched.items() if h["role"] == "nuisance"],
@@ -57,6 +58,15 @@ def study_context(study, plan, rungs=None) -> dict[str, Any]:
         "decision": study.section("decision"),
         **({"full_epochs": rungs.full_epochs, "rung_epochs": list(rungs.brackets[0].epochs)} if rungs else {}),
     })
+
+
+def model_label(study) -> str:
+    """What trains the study's models, as the report's first line names it."""
+    if study.trainer is not None:
+        return f"models trained by `{study.trainer.command}`"
+    if study.model_factory:
+        return f"models of `{study.model_factory}` (trained by tunelab's loop)"
+    return f"{study.architecture} models"
 
 
 def make_context(**overrides) -> dict[str, Any]:

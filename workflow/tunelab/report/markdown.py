@@ -188,14 +188,15 @@ def convergence_lines(plots: dict, context: dict) -> list[str]:
 
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
                     plots: dict, context: dict, baselines: pd.DataFrame | None = None,
-                    rungs_md: str = "") -> str:
-    """report.md: the summary, then one section per kind of evidence, in reading order."""
+                    rungs_md: str = "", trainer_check: dict | None = None) -> str:
+    """report.md: the summary, then one section per kind of evidence, in reading order.
+    `trainer_check`: what the study's own trainer was found to keep (tunelab.train.check)."""
     lines = summary_section(trials, runs, periods, decision, context)
     lines += periods_section(periods, plots)
     lines += leaderboard_section(trials, variance, context, baselines)
     lines += convergence_lines(plots, context)
     lines += rungs_section(rungs_md, plots)
-    lines += ["## Variance", ""] + variance_lines(variance) + [""]
+    lines += ["## Variance", ""] + variance_lines(variance) + trainer_lines(trainer_check) + [""]
     lines += axis_section(trials, plots, context)
     lines += isolation_section(trials, plots, context)
     lines += ["## Training curves", "", f"![all training curves]({plots['curves_all']})", "",
@@ -214,9 +215,10 @@ def summary_section(trials, runs, periods, decision, context: dict) -> list[str]
     lines = [f"# Study report: {study}", ""]
     if context["question"]:
         lines += [f"> {context['question']}", ""]
+    models = context.get("models") or f"{context['architecture']} models"
     lines += [
-        f"Rotation month **{context['month']}**, {len(periods)} periods; {context['architecture']} "
-        f"models; {n_trials} trials ({search['algorithm']} search, budget {search['budget']}"
+        f"Rotation month **{context['month']}**, {len(periods)} periods; {models}; "
+        f"{n_trials} trials ({search['algorithm']} search, budget {search['budget']}"
         + (" per scientific value" if context["mode"] == "per_scientific" and context["scientific"]
            else "") + f", sampler seed {search['seed']}"
         + (f", {context['study_repeats']} repeats" if context["study_repeats"] > 1 else "")
@@ -301,6 +303,40 @@ def isolation_section(trials, plots: dict, context: dict) -> list[str]:
     return lines
 
 
+# What each broken promise of the study's trainer means for the evidence (tunelab.train.check).
+BROKEN_PROMISE = {
+    "the same seed gives the same metrics":
+        "**the trainer is not deterministic**: the same seed gave other metrics on a second run, so "
+        "the retrain variance above includes the trainer's own non-determinism, not only the seed's",
+    "two seeds differ":
+        "**two seeds gave the same metrics**: the seed does not reach the model, so its retrain "
+        "variance is zero; if the model should vary with its seed (initialisation, sampling), pass "
+        "the job's seed to it",
+    "a resumed run equals the uninterrupted one":
+        "**resume is not exact**: a run continued from a rung's state differs from one trained "
+        "straight, so a promoted trial's results are close to, not equal to, a full run's",
+    "it trains on the windows it is given":
+        "**the trainer read outside its windows**: a validation or test result may have seen "
+        "data it should not have",
+    "its outputs are well-formed": "**the trainer's outputs were malformed** in the check",
+}
+
+
+def trainer_lines(check: dict | None) -> list[str]:
+    """The Variance section's word on the study's own trainer (trainer_check.md), when it has one."""
+    if not check:
+        return []
+    broken = [p for p in check["promises"] if p["kept"] is False]
+    unchecked = [p["name"] for p in check["promises"] if p["kept"] is None]
+    if not broken:
+        line = "- **Trainer**: the study's own trainer keeps tunelab's promises in its check " \
+               "([trainer_check.md](trainer_check.md))"
+        return [line + (f"; not checked: {', '.join(unchecked)}." if unchecked else ".")]
+    trial = f"trial {check['trial']}: " if check.get("trial") else ""
+    return [f"- **Trainer** ([trainer_check.md](trainer_check.md)): {BROKEN_PROMISE[p['name']]} "
+            f"({trial}{p['detail'].split(';')[0]})." for p in broken]
+
+
 def variance_lines(v: dict) -> list[str]:
     rs, ra, sv = v["retrain_std"], v["rank_agreement"], v["study"]
     if not noise_measured(v):
@@ -376,7 +412,8 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
     baselines = read_baselines(inputs.get("baselines"))
     text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
                            decision, Path(inputs["decision"]).read_text(), plots, context, baselines,
-                           _read_optional(inputs.get("rungs")))
+                           _read_optional(inputs.get("rungs")),
+                           json.loads(_read_optional(inputs.get("trainer_check")) or "null"))
     summary = summary_numbers(trials, runs, variance, checklist, decision, context, baselines)
     write_text(out_md, text)
     write_text(out_json, json.dumps(summary, indent=1) + "\n")

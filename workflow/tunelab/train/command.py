@@ -271,6 +271,8 @@ def write_block(spec: dict, folders: JobFolders, results: list[dict], block: Pat
             "windows")
     resolved = {k: spec[k] for k in keys if k in spec}
     pack(folders.output / MODELS_DIR, block / "models.pt")
+    if (folders.output / READ_FILE).is_file():  # what the program says it read (check-trainer)
+        shutil.copyfile(folders.output / READ_FILE, block / READ_FILE)
     if "stop_epoch" in spec:
         curve = "".join(json.dumps(_contract_row(row)) + "\n" for r in results for row in r["raw_curve"])
         pack(folders.state, block / "state.pt", prefix="state/", extra={PAST_CURVE: curve.encode()})

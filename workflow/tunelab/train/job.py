@@ -102,7 +102,7 @@ class Job:
     def select(self, part: str, times: Iterable) -> list[bool]:
         """For each time (datetime, numpy/pandas timestamp or ISO text), whether it lies in the
         `part` window ([start, end)); the rows selected are recorded in read.json."""
-        start, end = self.windows[part]
+        start, end = (_iso(w) for w in self.windows[part])
         stamps = [_iso(t) for t in times]
         mask = [start <= s < end for s in stamps]
         chosen = [s for s, m in zip(stamps, mask, strict=True) if m]

@@ -1,0 +1,8 @@
+"""Adapter for rule check_trainer: see tunelab.train.check.check_file."""
+
+from tunelab.io import log_to
+from tunelab.train.check import check_file
+
+with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
+    p, o = snakemake.params, snakemake.output  # noqa: F821
+    check_file(p.check, snakemake.input[0], p.scratch, o.md, o.json)  # noqa: F821
