@@ -314,6 +314,19 @@ def _month(study_dir: Path) -> list[str]:
         return []
 
 
+def _add_check_trainer(sub) -> None:
+    check = sub.add_parser("check-trainer", help="which of tunelab's promises a study's trainer keeps",
+                           description="Train one trial of the study (its baseline, on its latest "
+                           "period, seeds 0 and 1, a few epochs) several times with the study's own "
+                           "trainer and say whether the same seed gives the same metrics, two seeds "
+                           "differ, a resumed run equals an uninterrupted one, it trains on the windows "
+                           "it is given, and its outputs are well-formed. Exit status 1 if one is broken.")
+    check.add_argument("study", help="study name (params/<name>.yaml) or file")
+    check.add_argument("--month", help="rotation month YYYY-MM (default: the study's, or current)")
+    check.add_argument("--out", help="also write the table to OUT.md and OUT.json")
+    check.set_defaults(func=cmd_check_trainer)
+
+
 def make_parser() -> argparse.ArgumentParser:
     """The `tunelab` command and its subcommands, each with its own help."""
     parser = argparse.ArgumentParser(prog="tunelab", description=__doc__,
@@ -336,16 +349,7 @@ def make_parser() -> argparse.ArgumentParser:
     plan.add_argument("--fast", action="store_true", default=None,
                       help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
-    check = sub.add_parser("check-trainer", help="which of tunelab's promises a study's trainer keeps",
-                           description="Train one trial of the study (its baseline, on its latest "
-                           "period, seeds 0 and 1, a few epochs) several times with the study's own "
-                           "trainer and say whether the same seed gives the same metrics, two seeds "
-                           "differ, a resumed run equals an uninterrupted one, it trains on the windows "
-                           "it is given, and its outputs are well-formed. Exit status 1 if one is broken.")
-    check.add_argument("study", help="study name (params/<name>.yaml) or file")
-    check.add_argument("--month", help="rotation month YYYY-MM (default: the study's, or current)")
-    check.add_argument("--out", help="also write the table to OUT.md and OUT.json")
-    check.set_defaults(func=cmd_check_trainer)
+    _add_check_trainer(sub)
     compare = sub.add_parser("compare", help="what the results changed against a git revision (Markdown)")
     compare.add_argument("base", help="the git revision to compare with, e.g. main or origin/main")
     compare.add_argument("--study", help="the study (default: `study` in params.yaml)")
