@@ -281,3 +281,27 @@ def test_adaptive_rounds_on_slurm_match_a_local_run(slurm, tmp_path):
     runs = runs_without_time(dirs["slurm"])
     assert set(runs["phase"]) == {"exploration", "adaptive"} and len(runs) == 2 * (3 + 2 + 2)
     assert_same_results(dirs["slurm"], dirs["local"])
+
+
+def test_a_command_study_on_slurm_matches_a_local_run(slurm, tmp_path):
+    """A study trained by a command of the user's (trainer.command) runs its training jobs on the
+    cluster and gives the runs a local run gives."""
+    import shutil
+
+    trainer = REPO / "tests" / "train" / "numpy_trainer.py"
+    study = tiny_study(trainer={"command": "python trainer.py", "resume": False},
+                       baseline={"learning_rate": 0.01})
+    del study["architecture"]
+    study["hyperparameters"] = {"learning_rate": {"role": "scientific", "feasible_points": [0.003, 0.01]},
+                                "epochs": 3, "batch_size": 64}
+    dirs = {}
+    for name in ("local", "slurm"):
+        dirs[name] = study_dir(tmp_path / name, study)
+        shutil.copy(trainer, dirs[name] / "trainer.py")
+    snakemake(dirs["local"], *TARGETS)
+    try:
+        output = SlurmRun(dirs["slurm"]).wait()
+    finally:
+        cancel_all(dirs["slurm"])
+    assert [len(ids) for ids, _ in arrays(output)] == [4], output[-4000:]
+    assert_same_results(dirs["slurm"], dirs["local"])

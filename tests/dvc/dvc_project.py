@@ -81,17 +81,21 @@ def copy_project(dest: Path) -> None:
             shutil.copy(src, out)
 
 
-def make_project(dest: Path, remote: Path) -> Path:
-    """A git + DVC repository holding the project's files, the tiny study and its data.
+def make_project(dest: Path, remote: Path, study: dict | None = None,
+                 files: dict[str, Path] | None = None) -> Path:
+    """A git + DVC repository holding the project's files, the tiny study (or `study`) and its
+    data, and `files` ({path in the project: file to copy there}).
 
     Its jobs import the project's own copy of the tunelab package (PYTHONPATH), like a clone would.
     """
     dest.mkdir(parents=True)
     copy_project(dest)
+    for name, source in (files or {}).items():
+        shutil.copy(source, dest / name)
     params = yaml.safe_load((dest / "params.yaml").read_text())
     (dest / "params.yaml").write_text(yaml.safe_dump({**params, "study": STUDY, "cores": 2}))
     (dest / "params").mkdir()
-    (dest / "params" / f"{STUDY}.yaml").write_text(yaml.safe_dump(tiny_study(), sort_keys=False))
+    (dest / "params" / f"{STUDY}.yaml").write_text(yaml.safe_dump(study or tiny_study(), sort_keys=False))
     (dest / "data" / "raw").mkdir(parents=True)
     synthetic_frame().to_csv(dest / "data" / "raw" / "synth.csv", index=False)
     git(dest, "init", "-q", "-b", "main")
