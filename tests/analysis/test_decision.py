@@ -282,3 +282,55 @@ def test_a_gain_from_a_scientific_value_that_is_separated_is_credited_to_it():
     assert d["question"]["clear"] and "is best" in d["question"]["answer"]
     assert d["attribution"]["scientific"] == ["hidden_size"]
     assert "hidden_size (scientific)" in d["attribution"]["text"]
+
+
+def simple_forecasts(value, name="linear"):
+    """baselines.csv: the best simple forecast scores `value` on every period."""
+    return pd.DataFrame([{"study": "s", "baseline": b, "period": p, "valid_mse": v, "valid_mae": 1.0}
+                         for p in PERIODS for b, v in ((name, value), ("persistence", value * 2))])
+
+
+def test_a_candidate_that_loses_to_the_simplest_forecast_everywhere_is_rejected():
+    """It beats the baseline beyond noise on every period, but linear regression beats both: the
+    verdict says the model loses to the obvious forecast, not that the candidate should be adopted."""
+    runs, values = confirm(0.50, 0.45)
+    d = decide(runs, candidates(), ctx(), values, None, simple_forecasts(0.40))
+    assert d["verdict"] == "REJECT"
+    assert d["headline"].startswith("The candidate does not beat the simplest forecast: linear")
+    assert "so does the baseline" in d["headline"]
+    assert any(r.startswith("Against the baseline alone: Adopt") for r in d["reasons"])
+    assert d["simple"]["loses"]["candidate"] == sorted(PERIODS)
+
+
+def test_a_candidate_that_beats_the_simplest_forecast_keeps_its_verdict():
+    runs, values = confirm(0.50, 0.45)
+    plain = decide(runs, candidates(), ctx(), values)
+    d = decide(runs, candidates(), ctx(), values, None, simple_forecasts(0.47))
+    assert d["verdict"] == plain["verdict"] == "ADOPT" and d["headline"] == plain["headline"]
+    assert d["simple"]["loses"] == {"baseline": sorted(PERIODS), "candidate": []}
+
+
+def test_losing_to_the_simplest_forecast_on_some_periods_is_said_beside_the_verdict():
+    runs, values = confirm(0.50, 0.45)
+    simple = simple_forecasts(0.47)
+    simple.loc[(simple["period"] == PERIODS[0]) & (simple["baseline"] == "linear"), "valid_mse"] = 0.40
+    d = decide(runs, candidates(), ctx(), values, None, simple)
+    assert d["verdict"] == "ADOPT"
+    assert f"On {PERIODS[0]} the candidate loses to the simplest forecast (linear)." in d["reasons"]
+
+
+def test_a_rejected_candidate_has_no_gain_attributed():
+    runs, values = confirm(0.45, 0.50)  # the candidate is worse
+    d = verdict(runs, values)
+    assert d["verdict"] == "REJECT"
+    assert "there is none to attribute" in d["attribution"]["text"]
+    assert "comes from" not in d["attribution"]["text"]
+
+
+def test_a_study_without_a_scientific_hyperparameter_is_not_told_it_kept_one():
+    runs, values = confirm(0.50, 0.45)
+    no_science = ctx(scientific=[], nuisance=["learning_rate", "weight_decay"])
+    d = verdict(runs, values, no_science)
+    assert d["verdict"] == "ADOPT"
+    assert "scientific value" not in d["attribution"]["text"]
+    assert "no scientific hyperparameter" in d["attribution"]["text"]

@@ -141,6 +141,7 @@ rule decide:
         candidates="results/{study}/candidates.json",
         metrics=get_confirmation("metrics.json"),
         tests=get_confirmation("test.json"),
+        baselines="results/{study}/baselines.csv",  # the simple forecasts the candidate must beat
     output:
         md="results/{study}/decision.md",
         json="results/{study}/decision.json",

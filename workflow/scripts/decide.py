@@ -6,4 +6,5 @@ from tunelab.io import log_to
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     decide_file(list(snakemake.input.metrics), list(snakemake.input.tests),  # noqa: F821
                 snakemake.input.candidates, snakemake.params.context,  # noqa: F821
-                snakemake.output.md, snakemake.output.json)  # noqa: F821
+                snakemake.output.md, snakemake.output.json,  # noqa: F821
+                snakemake.input.get("baselines"))  # noqa: F821

@@ -163,10 +163,11 @@ def changed_hyperparameters(baseline: dict, candidate: dict) -> list[str]:
 
 
 def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str, dict],
-           tests: pd.DataFrame | None = None) -> dict:
+           tests: pd.DataFrame | None = None, simple: pd.DataFrame | None = None) -> dict:
     """The verdict, its reasons and the numbers. `runs`: the comparison runs (runs.csv layout) of
     the baseline and the candidates; `values`: each trial's hyperparameters; `tests`: their test
-    runs (test.json rows), read only if the candidate is adopted."""
+    runs (test.json rows), read only if the candidate is adopted; `simple`: the simple forecasts
+    (baselines.csv): a candidate that loses to the best of them on every period is rejected."""
     objective = context["objective"]
     settings = {"alpha": 0.05, "min_gain": 0.005, **context.get("decision", {})}
     alpha, min_gain = settings["alpha"], settings["min_gain"]
@@ -179,6 +180,8 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
            "periods": [], "changed": [], "required_gain": math.nan, "mean_gain": math.nan,
            "mean_relative_gain": math.nan, "test": None}
     verdict, reasons = _verdict(runs, out, context, confirmed, alpha, min_gain)
+    out["simple"] = versus_simple(runs, out, simple, objective)
+    verdict, reasons = simple_verdict(out["simple"], verdict, reasons)
     out["verdict"], out["reasons"] = verdict, reasons
     out["headline"] = reasons[0]
     if verdict == "ADOPT" and tests is not None:
@@ -186,6 +189,56 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
     out["question"] = answer_question(runs, candidates, context, alpha)
     out["attribution"] = attribute_gain(runs, candidates, out, context)
     return out
+
+
+def versus_simple(runs: pd.DataFrame, out: dict, simple: pd.DataFrame | None, objective: str) -> dict | None:
+    """Per period, the best simple forecast (baselines.csv) beside the baseline's and the
+    candidate's mean over the comparison seeds; None without simple forecasts."""
+    if simple is None or simple.empty or objective not in simple:
+        return None
+    rows = simple[simple["period"].astype(str) != "all"].dropna(subset=[objective])
+    trials = {"baseline": out["baseline"]["trial"],
+              "candidate": out["candidate"]["trial"] if out["candidate"] else None}
+    periods = []
+    for period, group in rows.groupby("period", sort=True):
+        best = group.loc[group[objective].idxmin()]
+        row = {"period": str(period), "simple": str(best["baseline"]), "simple_value": float(best[objective])}
+        for side, trial in trials.items():
+            values = seed_values(runs, trial, objective).get(str(period)) if trial else None
+            row[side] = float(np.mean(values)) if values is not None and len(values) else math.nan
+        periods.append(row)
+    loses = {side: [p["period"] for p in periods if np.isfinite(p[side]) and p[side] > p["simple_value"]]
+             for side in trials}
+    return {"periods": periods, "loses": loses}
+
+
+def simple_verdict(facts: dict | None, verdict: str, reasons: list[str]) -> tuple[str, list[str]]:
+    """A candidate that loses to the simplest forecast on every period is rejected, whatever it
+    does against the baseline: that is the verdict. On some periods: said beside the verdict."""
+    if not facts or not facts["periods"]:
+        return verdict, reasons
+    periods, loses = facts["periods"], facts["loses"]
+    names = sorted({p["simple"] for p in periods})
+    gap = _mean_gap(periods, "candidate")
+    if loses["candidate"] and len(loses["candidate"]) == len(periods):
+        base = (f"; so does the baseline ({pct(_mean_gap(periods, 'baseline'))} worse)"
+                if len(loses["baseline"]) == len(periods) else "")
+        head = (f"The candidate does not beat the simplest forecast: {' / '.join(names)} scores better "
+                f"on every period (the candidate is {pct(gap)} worse on average){base}. Tuning has not "
+                "produced a model worth deploying: look at its inputs, lags or capacity before tuning "
+                "further.")
+        return "REJECT", [head, *[r for r in reasons if r.startswith("Per period")],
+                          f"Against the baseline alone: {reasons[0]}"]
+    if loses["candidate"]:
+        reasons = [*reasons, f"On {', '.join(loses['candidate'])} the candidate loses to the simplest "
+                   f"forecast ({' / '.join(names)})."]
+    return verdict, reasons
+
+
+def _mean_gap(periods: list[dict], side: str) -> float:
+    """How much worse than the best simple forecast, relative, averaged over periods."""
+    gaps = [p[side] / p["simple_value"] - 1 for p in periods if np.isfinite(p[side]) and p["simple_value"] > 0]
+    return float(np.mean(gaps)) if gaps else math.nan
 
 
 # The verdict of each case verdict_facts can find, in the order it looks for them.
@@ -398,12 +451,18 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
     listed = "; ".join(f"{', '.join(names)} ({role})" for role, names in roles.items() if names)
     others = ", ".join(roles["nuisance"] + roles["fixed"]) or "no other hyperparameter"
     parts = [f"The candidate changes {listed}."]
+    if out.get("verdict") == "REJECT" or not (out["mean_relative_gain"] > 0):
+        parts.append("No gain over the baseline is shown (the verdict is "
+                     f"{out.get('verdict', 'not to adopt')}), so there is none to attribute.")
+        return {**roles, "tuning_gain": math.nan, "switch_gain": math.nan, "text": " ".join(parts)}
     question = out.get("question")
     same = next((g for g in candidates.get("per_group") or [] if g["group"] == base["group"]), None)
     objective = context["objective"]
     tuning = _relative_gain(runs, base["trial"], same["trial"], objective) if same else math.nan
     switch = _relative_gain(runs, same["trial"], cand["trial"], objective) if same else math.nan
-    if not roles["scientific"]:
+    if not context["scientific"]:
+        parts.append(f"The study has no scientific hyperparameter: the gain comes from tuning {others}.")
+    elif not roles["scientific"]:
         parts.append(f"It keeps the baseline's scientific value, so the gain comes from {others} "
                      "alone, not from the scientific hyperparameter.")
     elif np.isfinite(tuning) and np.isfinite(switch) and same["trial"] != cand["trial"]:
@@ -451,7 +510,10 @@ def decision_markdown(d: dict, context: dict) -> str:
               f"at alpha = {d['alpha']} (each side keeps its own retrain variance), on fresh "
               f"confirmation seeds (the search's seeds flatter its winner), and its mean relative gain "
               f"must reach {100 * d['min_gain']:.1f}% per changed hyperparameter. Worse beyond noise "
-              "on any period, or not better on average: REJECT. Otherwise: INCONCLUSIVE.", ""]
+              "on any period, or not better on average: REJECT. Otherwise: INCONCLUSIVE. A "
+              "candidate that loses to the best simple forecast (persistence, the training mean, "
+              "linear regression on the lags) on every period is REJECTED whatever it does against "
+              "the baseline.", ""]
     return "\n".join(lines)
 
 
@@ -538,12 +600,15 @@ def read_blocks(paths: list[str]) -> tuple[pd.DataFrame, dict[str, dict]]:
 
 
 def decide_file(metrics: list[str], tests: list[str], candidates_json: str, context: dict,
-                out_md: str, out_json: str) -> dict:
-    """The decide rule: confirmation blocks + candidates.json -> decision.md, decision.json."""
+                out_md: str, out_json: str, baselines_csv: str | None = None) -> dict:
+    """The decide rule: confirmation blocks + candidates.json (+ baselines.csv, the simple
+    forecasts) -> decision.md, decision.json."""
+    from tunelab.analysis.skill import read_baselines
+
     candidates = json.loads(Path(candidates_json).read_text())
     runs, values = read_blocks(metrics)
     test_runs, _ = read_blocks(tests)
-    decision = decide(runs, candidates, context, values, test_runs)
+    decision = decide(runs, candidates, context, values, test_runs, read_baselines(baselines_csv))
     write_text(out_md, decision_markdown(decision, context))
     write_text(out_json, json.dumps(jsonable(decision), indent=1) + "\n")
     print(f"{decision['verdict']}: {decision['headline']}")
