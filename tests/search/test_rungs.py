@@ -149,3 +149,15 @@ def test_a_rungs_retrain_spread_is_the_leaderboards_and_unmeasured_with_one_seed
         score = trial_scores(blocks, "valid_mse")["t00000001"]
         assert score["objective"] == pytest.approx(board["objective_mean"])
         assert score["objective_std"] == pytest.approx(board["objective_std"], nan_ok=True)
+
+
+def test_the_learning_curve_predictor_is_not_scored_on_too_few_trials():
+    from tunelab.search.rungs import predictor_sentence
+
+    empty = {"from_epochs": [1], "pairs": 0, "spearman": float("nan"), "stopped": 0, "false_stops": 0,
+             "false_stop_rate": 0.0}
+    text = predictor_sentence(empty, False)
+    assert "not scored" in text and "nan" not in text and "[1]" not in text
+    scored = {**empty, "from_epochs": [3], "pairs": 9, "spearman": 0.7, "stopped": 2}
+    assert "Spearman 0.70" in predictor_sentence(scored, True) and "stop_hopeless is on" in \
+        predictor_sentence(scored, True)

@@ -206,24 +206,39 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     return "\n".join(lines)
 
 
+def run_sentence(runs, periods, n_trials: int, bad: int, context: dict) -> str:
+    """What was run: the rotation month (the key that draws the periods, not a date of the data),
+    the models, the search and its phases, and the runs as the product they are."""
+    search = context["search"]
+    models = context.get("models") or f"{context['architecture']} models"
+    per = " per scientific value" if context["mode"] == "per_scientific" and context["scientific"] else ""
+    repeats = f", {context['study_repeats']} repeats" if context["study_repeats"] > 1 else ""
+    adaptive = 0
+    if len(runs) and "phase" in runs:
+        adaptive = int(runs.loc[runs["phase"] == "adaptive", "trial"].nunique())
+    phases = f"; {adaptive} of them from the adaptive (Bayesian) rounds" if adaptive else ""
+    product = n_trials * context["seeds"] * len(periods)
+    runs_text = (f"{n_trials} trials x {context['seeds']} seeds x {len(periods)} periods = {len(runs)} runs"
+                 if product == len(runs) else
+                 f"{n_trials} trials, {context['seeds']} seeds, {len(periods)} periods: {len(runs)} runs "
+                 "(not every trial ran on every period and seed)")
+    return (f"Rotation month **{context['month']}** (the key that draws the periods, not a date of "
+            f"the data); {len(periods)} periods; {models}; {search['algorithm']} search, budget "
+            f"{search['budget']}{per}, sampler seed {search['seed']}{repeats}{phases}; {runs_text}, "
+            f"{bad} infeasible. Objective: {context['objective']} on the validation window (best "
+            "epoch), minimised.")
+
+
 def summary_section(trials, runs, periods, decision, context: dict) -> list[str]:
     """The title, the question, what was run, the verdict and, if known, the question's answer."""
     study = context["study"]
-    search = context["search"]
     n_trials = len(overall(trials))
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     lines = [f"# Study report: {study}", ""]
     if context["question"]:
         lines += [f"> {context['question']}", ""]
-    models = context.get("models") or f"{context['architecture']} models"
     lines += [
-        f"Rotation month **{context['month']}**, {len(periods)} periods; {models}; "
-        f"{n_trials} trials ({search['algorithm']} search, budget {search['budget']}"
-        + (" per scientific value" if context["mode"] == "per_scientific" and context["scientific"]
-           else "") + f", sampler seed {search['seed']}"
-        + (f", {context['study_repeats']} repeats" if context["study_repeats"] > 1 else "")
-        + f") x {context['seeds']} seeds = {len(runs)} runs, {bad} infeasible. Objective: "
-        f"{context['objective']} on the validation window (best epoch), minimised.", "",
+        run_sentence(runs, periods, n_trials, bad, context), "",
         f"**Verdict: {decision['verdict']}.** {decision['headline']} (details in "
         "[the decision](#decision))", ""]
     if decision.get("question"):
@@ -248,12 +263,23 @@ def periods_section(periods, plots: dict) -> list[str]:
             f"![periods]({plots['periods']})", ""]
 
 
+# What each objective's numbers are, said wherever a table of them is shown.
+OBJECTIVE_UNITS = {
+    "valid_mse": "a mean squared error divided by the target's variance over each period's "
+                 "training window (the simple baselines are on the same scale; valid_mae in runs.csv "
+                 "is in the target's own units).",
+    "valid_mae": "in the target's own units (valid_mse in runs.csv is scaled by the target's "
+                 "variance over each period's training window).",
+}
+
+
 def leaderboard_section(trials, variance, context: dict, baselines) -> list[str]:
     """The leaderboard, the simple baselines beside it, and whether retrain noise was measured."""
     n_trials = len(overall(trials))
     lines = ["## Leaderboard", "",
              f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
-             "over seeds). Retrain std: pooled over periods; period std: spread of the period means.",
+             "over seeds), " + OBJECTIVE_UNITS.get(context["objective"], "") + " Retrain std: pooled "
+             "over periods; period std: spread of the period means; both in the same units.",
              "", markdown_table(leaderboard_table(trials, context, baselines=baselines)), ""]
     lines += [line for text in baseline_lines(trials, baselines, context) for line in (text, "")]
     if not noise_measured(variance):

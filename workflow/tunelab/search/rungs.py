@@ -330,15 +330,23 @@ def rungs_markdown(s: dict) -> str:
         lines.append(f"| {r['bracket']} | {r['rung']} | {r['epochs']} | {r['trials']} | {r['promoted']} "
                      f"| {' '.join(st['stopped']) or '-'} | {' '.join(st['infeasible']) or '-'} "
                      f"| {' '.join(st['hopeless']) or '-'} |")
-    p = s["predictor"]
-    lines += ["", f"Learning-curve predictor (from the first {p['from_epochs']} epochs; it needs 3), "
-              f"on the {p['pairs']} trial(s) with a prediction and an outcome (only trials that "
-              f"reached the full budget have one, so this flatters it): Spearman "
-              f"{p['spearman']:.2f}; the stop_hopeless rule would have "
-              f"stopped {p['stopped']} of them, {p['false_stops']} in the best third "
-              f"(false-stop rate {p['false_stop_rate']:.0%}). stop_hopeless is "
-              f"{'on' if s['stop_hopeless'] else 'off'}.", ""]
+    lines += ["", predictor_sentence(s["predictor"], s["stop_hopeless"]), ""]
     return "\n".join(lines)
+
+
+def predictor_sentence(p: dict, stop_hopeless: bool) -> str:
+    """How the learning-curve predictor did, or why it could not be scored."""
+    state = f"stop_hopeless is {'on' if stop_hopeless else 'off'}."
+    first = ", ".join(map(str, p["from_epochs"])) if isinstance(p["from_epochs"], list) else p["from_epochs"]
+    if p["pairs"] < 3 or not math.isfinite(p["spearman"]):
+        return (f"Learning-curve predictor (from the first {first} epochs of a run): not scored, "
+                f"{p['pairs']} trial(s) both have a prediction and reached the full budget, and a "
+                f"rank correlation needs 3 or more. {state}")
+    return (f"Learning-curve predictor (from the first {first} epochs of a run), on the {p['pairs']} "
+            "trials with a prediction and an outcome (only trials that reached the full budget have "
+            f"one, so this flatters it): Spearman {p['spearman']:.2f}; the stop_hopeless rule would "
+            f"have stopped {p['stopped']} of them, {p['false_stops']} in the best third (false-stop "
+            f"rate {p['false_stop_rate']:.0%}). {state}")
 
 
 def rungs_file(paths: list[str], summary: dict, csv_out: str, json_out: str, md_out: str) -> dict:

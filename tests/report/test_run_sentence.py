@@ -1,0 +1,30 @@
+"""The report's first line says what was run as it was: the rotation month as the key it is, the
+runs as the product of trials, seeds and periods, and the adaptive phase's trials."""
+
+import pandas as pd
+from tunelab.analysis.study_context import make_context
+from tunelab.report.markdown import run_sentence
+
+
+def runs(trials: int, seeds: int, periods: int, adaptive: int = 0) -> pd.DataFrame:
+    rows = [{"trial": f"t{t}", "seed": s, "period": f"p{p}", "status": "ok",
+             "phase": "adaptive" if t >= trials - adaptive else "exploration"}
+            for t in range(trials) for s in range(seeds) for p in range(periods)]
+    return pd.DataFrame(rows)
+
+
+def test_the_runs_are_the_product_of_trials_seeds_and_periods():
+    text = run_sentence(runs(6, 2, 3), ["p0", "p1", "p2"], 6, 0, make_context(seeds=2, month="2026-12"))
+    assert "6 trials x 2 seeds x 3 periods = 36 runs" in text
+    assert "**2026-12** (the key that draws the periods, not a date of the data)" in text
+
+
+def test_the_adaptive_phase_is_named_in_the_first_line():
+    text = run_sentence(runs(8, 2, 1, adaptive=2), ["p0"], 8, 0, make_context(seeds=2))
+    assert "2 of them from the adaptive (Bayesian) rounds" in text
+
+
+def test_a_count_that_is_not_the_product_is_not_written_as_one():
+    partial = runs(4, 2, 2).iloc[:-3]
+    text = run_sentence(partial, ["p0", "p1"], 4, 0, make_context(seeds=2))
+    assert " = " not in text and "13 runs" in text
