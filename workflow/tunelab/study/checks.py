@@ -1,10 +1,13 @@
 """The rules a study must keep that the schema cannot state: columns that clash, values the trainer
 cannot use, conditional hyperparameters that would never be used, date ranges out of order, a plan
-too large to finish. Each raises StudyError naming the file, the key and the value."""
+too large to finish, a text encoding Python does not know, sbatch options the SLURM plugin sets itself.
+Each raises StudyError naming the file, the key and the value."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import re
 
 from tunelab.study.factory import command_problem, factory_problem
 from tunelab.study.limits import check_range, check_value
@@ -19,6 +22,8 @@ def check_study(study: Study) -> None:
     check_model(study)
     check_trainer(study)
     check_space(study)
+    check_kernel(study)
+    check_slurm_extra(study)
     check_baseline(study)
     check_size(study)
 
@@ -42,6 +47,19 @@ def check_columns(study: Study) -> None:
             raise StudyError(f"{path}: dataset.{key}: {clash[0]!r} is also a time column "
                              "(dataset.time); a column is either time or data")
     _check_time_format(ds, path)
+    _check_encoding(ds.encoding, path)
+
+
+def _check_encoding(encoding: str, path: str) -> None:
+    """A text encoding Python knows (codecs.lookup is a table look-up: cheap at parse time)."""
+    try:
+        text = codecs.lookup(encoding)._is_text_encoding
+    except LookupError:
+        text = None
+    if not text:
+        what = "is not a text encoding Python knows" if text is None else "is not a text encoding"
+        raise StudyError(f"{path}: dataset.encoding: {encoding!r} {what}; write e.g. utf-8, "
+                         "latin-1 or cp1252")
 
 
 def _check_time_format(ds, path: str) -> None:
@@ -108,6 +126,50 @@ def check_trainer(study: Study) -> None:
     if study.trials_per_job > 1:
         raise StudyError(f"{study.path}: trials_per_job: {study.trials_per_job} with trainer.command; "
                          "a command trains one trial per job: remove trials_per_job")
+
+
+def check_kernel(study: Study) -> None:
+    """A cnn's kernel_size at most task.lags: a wider kernel than the input window reads mostly
+    the zero padding (padding="same"), which no search should spend runs on."""
+    hp = study.space.get("kernel_size")
+    if study.architecture != "cnn" or hp is None:
+        return
+    widest = hp.value if hp.kind == "fixed" else (max(hp.points) if hp.kind == "categorical" else hp.high)
+    lags = study.task.lags
+    if isinstance(widest, int | float) and not isinstance(widest, bool) and widest > lags:
+        raise StudyError(f"{study.path}: hyperparameters.kernel_size: {widest!r} exceeds task.lags "
+                         f"{lags}; a kernel wider than the input window reads mostly padding: "
+                         f"use kernel_size <= {lags}, or raise task.lags")
+
+
+# sbatch options that snakemake-executor-plugin-slurm (2.8) sets itself and refuses in
+# slurm_extra (its validation.get_forbidden_slurm_options): found here, at parse time, instead of
+# at the first submission. value: the study key or profile setting to use instead.
+SLURM_OWN = {
+    r"--job-name|-J": None, r"--output|-o": None,
+    r"--error|-e": None, r"--parsable": None,
+    r"--export": None, r"--comment": None, r"--chdir|--workdir|-D": None,
+    r"--account|-A": "slurm-account in the profile", r"--partition|-p": "slurm_partition in the profile",
+    r"--mem|--mem-per-cpu": "resources.mem_mb", r"--ntasks|-n|--ntasks-per-gpu|--nodes|-N": None,
+    r"--cpus-per-task|-c|--cpus-per-gpu": "resources.cpus_per_task",
+    r"--time|-t": "resources.runtime", r"--gres|--gpus|-G": "resources.gpu",
+    r"--constraint|-C": "set-resources: {train: {constraint: ...}} in the profile",
+    r"--qos": "set-resources: {train: {qos: ...}} in the profile",
+    r"--clusters|-M": "set-resources: {train: {clusters: ...}} in the profile",
+}
+
+
+def check_slurm_extra(study: Study) -> None:
+    """resources.slurm_extra may not repeat an option the profile or the plugin already sets."""
+    extra = study.resources.slurm_extra
+    for word in extra.split():
+        option = word.split("=", 1)[0]
+        for pattern, instead in SLURM_OWN.items():
+            if re.fullmatch(pattern, option):
+                raise StudyError(f"{study.path}: resources.slurm_extra: {option} in {extra!r} is an "
+                                 "sbatch option the SLURM profile (its executor plugin) sets itself "
+                                 "and refuses at submission; "
+                                 + (f"use {instead} instead" if instead else "leave it out"))
 
 
 def check_baseline(study: Study) -> None:
