@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-VERSION = 1
+VERSION = 2  # 2: the constant inputs
 SHAPING_KEYS = ("time", "target", "features", "categorical", "time_format", "na_values",
                 "duplicates", "encoding", "separator")
 
@@ -55,6 +55,7 @@ class Profile:
     times: np.ndarray  # int64 ns since the epoch, sorted, one per row
     observed: np.ndarray  # bool: the target is observed on this row
     segment: np.ndarray  # int32: gap-free run of rows the row belongs to
+    constant: list[str] = field(default_factory=list)  # inputs with one value (or none) throughout
     _usable: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -109,7 +110,7 @@ def dataset_profile(dataset: dict) -> Profile:
 
 def build_profile(dataset: dict) -> Profile:
     """Read the file (time, target and feature columns) and profile it; DataError if it is bad."""
-    from tunelab.data.source import column_names, load_clean
+    from tunelab.data.source import column_names, constant_columns, load_clean
 
     columns = column_names(dataset)
     clean = load_clean(dataset)  # categorical columns too: a file prepare cannot read fails here
@@ -124,7 +125,9 @@ def build_profile(dataset: dict) -> Profile:
     raw_rows = int(clean.attrs.get("raw_rows", len(times)))
     return Profile(path=str(dataset["path"]), columns=columns, raw_rows=raw_rows,
                    duplicates=raw_rows - len(times), step_ns=step, times=times,
-                   observed=observed, segment=segment)
+                   observed=observed, segment=segment,
+                   constant=constant_columns(clean, [*dataset.get("features", []),
+                                                     *dataset.get("categorical", [])]))
 
 
 class WindowCheck:
@@ -207,7 +210,7 @@ def _load(key: str) -> Profile | None:
 
 def _store(key: str, profile: Profile) -> None:
     meta = {"path": profile.path, "columns": profile.columns, "raw_rows": profile.raw_rows,
-            "duplicates": profile.duplicates, "step_ns": profile.step_ns}
+            "duplicates": profile.duplicates, "step_ns": profile.step_ns, "constant": profile.constant}
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)

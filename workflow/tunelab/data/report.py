@@ -232,8 +232,24 @@ def build_report(frame: pd.DataFrame, meta: dict, windows: dict, dataset: str = 
         feature_stats=feature_statistics(frame, columns, windows), windows=windows,
         category_stats=category_statistics(frame, categorical_inputs(columns), windows),
     )
-    report.notes = make_notes(report, thr)
+    report.notes = constant_notes(frame, columns, target) + make_notes(report, thr)
     return report
+
+
+def constant_notes(frame: pd.DataFrame, columns: list[str], target: str) -> list[str]:
+    """Inputs with one value over the whole data (tunelab validate says so too): one note."""
+    groups = categorical_inputs(columns)
+    one_hot = {c for cols in groups.values() for c in cols}
+    inputs = [c for c in columns if c != target and c not in one_hot]
+    constant = [c for c in inputs if frame[c].nunique(dropna=True) <= 1]
+    constant += [name for name, cols in groups.items()
+                 if sum(int(frame[c].fillna(0).astype(bool).any()) for c in cols) <= 1]
+    if not constant:
+        return []
+    if len(constant) == len(inputs) + len(groups):
+        return [f"Every input but the target is constant over the whole data ({', '.join(constant)}): "
+                "the model learns from the target's own history alone."]
+    return [f"Constant over the whole data (no information in it): {', '.join(constant)}."]
 
 
 def report_markdown(report: DataReport, study: str, plot: str | None = "data_report.png") -> str:

@@ -75,7 +75,21 @@ def column_names(dataset: dict) -> list[str]:
             raise DataError(f"dataset.path: {path} is not a readable Parquet file: "
                             f"{_first_line(exc)}") from None
     _check_text(path, kind, dataset)
+    header = [str(c) for c in _read_csv(path, dataset, nrows=1, header=None).iloc[0].tolist()]
+    _check_header(header, dataset, path)
     return list(_read_csv(path, dataset, nrows=0).columns)
+
+
+def _check_header(header: list[str], dataset: dict, path: Path) -> None:
+    """A column the study names must appear once in the header (pandas would rename the second
+    one `name.1` and read the first without a word)."""
+    for key, cols in (("time", time_columns(dataset)), ("target", [dataset["target"]]),
+                      ("features", dataset.get("features", [])),
+                      ("categorical", dataset.get("categorical", []))):
+        for col in cols:
+            if header.count(col) > 1:
+                raise DataError(f"dataset.{key}: column {col!r} appears {header.count(col)} times in "
+                                f"the header of {path}; rename the copies so each name is one column")
 
 
 def read_raw(dataset: dict, columns: list[str]) -> pd.DataFrame:
@@ -107,6 +121,9 @@ def _read_csv(path: Path, dataset: dict, **kwargs) -> pd.DataFrame:
         raise DataError(f"dataset.path: {path} is not {dataset.get('encoding', 'utf-8')} text "
                         f"(byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start}); "
                         "set dataset.encoding, e.g. latin-1") from None
+    except LookupError:
+        raise DataError(f"dataset.encoding: {dataset.get('encoding')!r} is not a text encoding "
+                        "Python knows; write e.g. utf-8, latin-1 or cp1252") from None
     except (pd.errors.ParserError, ValueError, OSError, EOFError) as exc:
         raise DataError(f"dataset.path: {path} is not a readable CSV file: {_first_line(exc)}") from None
 
@@ -279,6 +296,26 @@ def numeric(frame: pd.DataFrame, col: str, key: str, path: str) -> pd.Series:
     return values.astype("float64")
 
 
+def check_target(values: pd.Series, col: str, path: str) -> None:
+    """A target with labels to learn: some value, and not one value everywhere (the scaling
+    divides by its standard deviation, and there is nothing to forecast)."""
+    observed = values.dropna()
+    if observed.empty:
+        raise DataError(f"dataset.target: column {col!r} in {path} has no value at all (data rows 1 "
+                        f"to {len(values)} are empty or a missing-value marker); give a numeric "
+                        "target column")
+    if observed.min() == observed.max():
+        row = int(values.notna().to_numpy().argmax())
+        raise DataError(f"dataset.target: column {col!r} in {path} is constant ({_plain(observed.iloc[0])!r} "
+                        f"from data row {row + 1} on): there is nothing to forecast, and scaling "
+                        "divides by its zero standard deviation; give a target that varies")
+
+
+def constant_columns(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns among `columns` that hold at most one distinct value (missing ones aside)."""
+    return [c for c in columns if c in frame and frame[c].nunique(dropna=True) <= 1]
+
+
 def resolve_duplicates(frame: pd.DataFrame, dataset: dict, numeric_cols: list[str]) -> pd.DataFrame:
     """One row per time, as `dataset.duplicates` says; `frame` is sorted by time (stable)."""
     policy = dataset.get("duplicates", "error")
@@ -307,6 +344,7 @@ def load_clean(dataset: dict, categorical: bool = True) -> pd.DataFrame:
     out = pd.DataFrame({"time": parse_time(frame, dataset)})
     target = dataset["target"]
     out[target] = numeric(frame, target, "dataset.target", path)
+    check_target(out[target], target, path)
     features = [c for c in dataset.get("features", []) if c != target]
     for col in features:
         out[col] = numeric(frame, col, "dataset.features", path)
@@ -315,6 +353,8 @@ def load_clean(dataset: dict, categorical: bool = True) -> pd.DataFrame:
     if categorical:
         for col in dataset.get("categorical", []):
             out[col] = frame[col].astype("string")
+            if out[col].isna().all():
+                raise DataError(f"dataset.categorical: column {col!r} in {path} has no value at all")
     out = out.sort_values("time", kind="stable").reset_index(drop=True)
     out = resolve_duplicates(out, dataset, [target, *features])
     out.attrs["raw_rows"] = len(frame)
