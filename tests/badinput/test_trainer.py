@@ -31,6 +31,17 @@ def command(**changes):
     return {**COMMAND, **changes}
 
 
+def spanned(span=("2020-01-01", "2020-06-01"), **changes):
+    """A whole study whose dataset is a span (no file for tunelab to read)."""
+    from conftest import merge, tiny_study
+
+    study = merge(tiny_study(), changes)
+    study["dataset"] = {"name": "own", "span": list(span)}
+    if "trainer" in study:
+        study.pop("architecture", None)
+    return study
+
+
 CASES = [
     Case("custom-without-factory", ("model.factory", "architecture is 'custom'", "module:function"),
          {"architecture": "custom"}),
@@ -63,6 +74,12 @@ CASES = [
          {"architecture": "command"}, extra=SCRIPT),
     Case("command-trials-per-job", ("trials_per_job: 2 with trainer.command",),
          command(trials_per_job=2), extra=SCRIPT),
+    Case("span-with-path", ("dataset.span: given with dataset.path", "not both"),
+         {**command(), "dataset": {"span": ["2020-01-01", "2020-06-01"]}}, extra=SCRIPT),
+    Case("span-without-command", ("dataset.span: only a training command", "dataset.path"),
+         spanned(), replace=True),
+    Case("span-backwards", ("dataset.span: 2020-06-01 is not before 2020-01-01",),
+         spanned(["2020-06-01", "2020-01-01"], **command()), replace=True, extra=SCRIPT),
     Case("command-resume-not-boolean", ("trainer.resume",), command(trainer={"command": "python train.py",
                                                                               "resume": "yes"}), extra=SCRIPT),
 ]

@@ -25,9 +25,10 @@ BROKEN = sys.argv[1] if len(sys.argv) > 1 else ""
 
 def features(job: Job):
     """(times, x, y): the target's `lags` last values, `horizon` steps before each label."""
-    table = pq.read_table(job.data)
+    # A study whose dataset is a span gives no data: the program reads its own (here, a file).
+    table = pq.read_table(job.data or "own.parquet")
     times = table.column("time").to_numpy()
-    target = table.column(job.target).to_numpy(zero_copy_only=False).astype(float)
+    target = table.column(job.target or "load").to_numpy(zero_copy_only=False).astype(float)
     lags, horizon = job.task["lags"], job.task["horizon"]
     filled = np.nan_to_num(target, nan=float(np.nanmean(target)))
     rows = np.arange(lags + horizon - 1, len(target))

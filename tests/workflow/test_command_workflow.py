@@ -84,3 +84,26 @@ def test_a_diverged_command_run_is_infeasible_and_the_study_goes_on(command_dir)
     runs = (command_dir / "results/tiny/runs.csv").read_text()
     assert ",infeasible," in runs and ",ok," not in runs
     assert (command_dir / "results/tiny/report.md").is_file()
+
+
+def test_a_dataset_given_as_a_span_is_read_by_the_command_alone(command_dir):
+    """Data tunelab cannot read: the study gives its span, the command reads its own file; no
+    prepared data, no simple baselines, and the report says the errors are the command's own."""
+    from tunelab.data.dataset import prepare_file
+
+    prepare_file({"name": "synth", "path": str(command_dir / "data/synth.csv"), "time": "timestamp",
+                  "target": "load", "features": ["lead", "temp"], "categorical": ["wind"]},
+                 command_dir / "own.parquet")
+    (command_dir / "data/synth.csv").unlink()  # nothing left for tunelab to read
+    study = command_study()
+    study["dataset"] = {"name": "own", "span": ["2020-01-01", "2020-08-01"]}
+    write_study(command_dir, "tiny", study)
+    snakemake(command_dir)
+    out = command_dir / "results/tiny"
+    runs = (out / "runs.csv").read_text().splitlines()
+    assert len(runs) == 1 + 2 * 2 * 2 and all(",ok," in line for line in runs[1:])
+    assert not (command_dir / "data/prepared").exists() and not (out / "baselines.csv").exists()
+    report = (out / "report.md").read_text()
+    assert "in the target's own units (the dataset is a span" in report
+    assert "| the same seed gives the same metrics | yes |" in (out / "trainer_check.md").read_text()
+    assert (out / "report.html").is_file()

@@ -107,7 +107,7 @@ rule checklist:
         trials="results/{study}/trials.csv",
         runs="results/{study}/runs.csv",
         curves="results/{study}/curves.parquet",
-        baselines="results/{study}/baselines.csv",
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),
     output:
         md="results/{study}/checklist.md",
         json="results/{study}/checklist.json",
@@ -141,7 +141,7 @@ rule decide:
         candidates="results/{study}/candidates.json",
         metrics=get_confirmation("metrics.json"),
         tests=get_confirmation("test.json"),
-        baselines="results/{study}/baselines.csv",  # the simple forecasts the candidate must beat
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the simple forecasts to beat
     output:
         md="results/{study}/decision.md",
         json="results/{study}/decision.json",

@@ -88,7 +88,15 @@ def get_study(wildcards):
 
 
 def get_prepared(wildcards):
-    return f"data/prepared/{get_study(wildcards).study.dataset.name}.parquet"
+    """The study's prepared data file; none for a dataset given as a span (only its command reads it)."""
+    dataset = get_study(wildcards).study.dataset
+    return f"data/prepared/{dataset.name}.parquet" if dataset.is_file else []
+
+
+def data_pages(name, page):
+    """results/<study>/<page> of a check that reads the study's data file (data report, simple
+    baselines, overfit): none for a dataset given as a span (only its training command reads it)."""
+    return [f"results/{name}/{page}"] if STUDIES[name].study.dataset.is_file else []
 
 
 def get_context(wildcards):

@@ -4,7 +4,7 @@
 rule plan:
     input:
         study=lambda w: get_study(w).study.path,
-        data=lambda w: get_study(w).study.dataset.path,
+        data=lambda w: get_study(w).study.dataset.path or [],  # none for a dataset given as a span
     output:
         periods="results/{study}/periods.csv",
         plan="results/{study}/plan.csv",

@@ -119,7 +119,7 @@ rule report:
         checklist_json="results/{study}/checklist.json",
         decision="results/{study}/decision.md",
         decision_json="results/{study}/decision.json",
-        baselines="results/{study}/baselines.csv",
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p],
         rungs=lambda w: [f"results/{w.study}/rungs.md"] if get_study(w).rungs is not None else [],
         trainer_check=lambda w: [f"results/{w.study}/trainer_check.json"] if checks_trainer(get_study(w))
@@ -142,12 +142,14 @@ rule report:
 rule report_html:
     input:
         report="results/{study}/report.md",
-        data_report="results/{study}/data_report.md",
-        overfit="results/{study}/sanity.md",
+        data_report=lambda w: data_pages(w.study, "data_report.md"),
+        overfit=lambda w: data_pages(w.study, "sanity.md"),
         dynamics="results/{study}/dynamics.md",
-        baselines="results/{study}/baselines.csv",
+        trainer_check=lambda w: [f"results/{w.study}/trainer_check.md"] if checks_trainer(get_study(w))
+        else [],
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),
         plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p]
-        + [f"results/{w.study}/plots/data_report.png", f"results/{w.study}/plots/norms.png"],
+        + data_pages(w.study, "plots/data_report.png") + [f"results/{w.study}/plots/norms.png"],
     output:
         html=report(
             "results/{study}/report.html",

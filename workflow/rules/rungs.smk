@@ -39,7 +39,7 @@ rule train_rung:
     conda:
         "../envs/tunelab.yaml"
     shell:
-        "python -m {params.entry} --spec {params.spec:q} --data {input.data:q}"
+        "python -m {params.entry} --spec {params.spec:q} --data={input.data:q}"
         " --metrics {output.metrics:q} --threads {threads} {params.resume} > {log:q} 2>&1"
 
 

@@ -31,7 +31,7 @@ rule train:
     conda:
         "../envs/tunelab.yaml"
     shell:
-        "python -m {params.entry} --spec {params.spec:q} --data {input.data:q}"
+        "python -m {params.entry} --spec {params.spec:q} --data={input.data:q}"
         " --metrics {output.metrics:q} --threads {threads} > {log:q} 2>&1"
 
 

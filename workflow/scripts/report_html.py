@@ -4,6 +4,9 @@ from tunelab.io import log_to
 from tunelab.report.html import report_html_file
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
-    pages = {k: snakemake.input[k] for k in ("data_report", "overfit", "dynamics")}  # noqa: F821
-    report_html_file(snakemake.input.report, pages, snakemake.input.baselines,  # noqa: F821
+    i = snakemake.input  # noqa: F821
+    pages = {k: i.get(k) for k in ("data_report", "overfit", "dynamics", "trainer_check") if i.get(k)}
+    pages = {k: v if isinstance(v, str) else v[0] for k, v in pages.items()}
+    baselines = i.get("baselines") or None
+    report_html_file(i.report, pages, baselines if baselines is None or isinstance(baselines, str) else baselines[0],
                      snakemake.output.html, snakemake.output.headline)  # noqa: F821

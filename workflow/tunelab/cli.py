@@ -142,9 +142,9 @@ def cmd_validate(args) -> int:
     for note in sp.notes:
         print(f"note: {note}", file=sys.stderr)
     searched = [f"{hp.name} ({hp.role})" for hp in study.space.values() if hp.searched]
+    data = study.dataset.path or "span " + " to ".join(study.dataset.span)
     print(f"{study.path}: valid; {study.architecture}, searched: {', '.join(searched) or 'none'}; "
-          f"dataset {study.dataset.path}: {len(plan.periods)} periods, {len(plan.trials)} trials "
-          f"in month {plan.month}")
+          f"dataset {data}: {len(plan.periods)} periods, {len(plan.trials)} trials in month {plan.month}")
     return 0
 
 
@@ -211,9 +211,10 @@ def cmd_check_trainer(args) -> int:
         print(f"invalid: {exc}", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="tunelab-check-") as scratch:
-        data = str(Path(scratch) / "prepared.parquet")
-        with contextlib.redirect_stdout(io.StringIO()):
-            prepare_file(prepare_params(sp.dataset), data)
+        data = str(Path(scratch) / "prepared.parquet") if sp.study.dataset.is_file else ""
+        if data:
+            with contextlib.redirect_stdout(io.StringIO()):
+                prepare_file(prepare_params(sp.dataset), data)
         job = check_job(sp, data)
         print(f"checking the trainer of {sp.study.name}: trial {job.spec['trial']}, period "
               f"{job.spec['period']}, seeds 0 and 1, {job.spec['hyperparameters']['epochs']} epochs",

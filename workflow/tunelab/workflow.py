@@ -7,6 +7,7 @@ costs reading the study file and the dataset's time columns.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -37,10 +38,7 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
     """Validate one study file and plan it for `config` (month, fast); one readable error if bad."""
     study = load_study(path)
     try:
-        profile = dataset_profile(study.section("dataset"))  # cached by the file's identity
-        start, end, _ = profile.span()
-        task = study.task
-        fits = WindowCheck(profile, task.lags, task.horizon, study.periods.min_examples)
+        profile, start, end, fits = data_span(study)
         plan = make_plan(study, start, end, resolve_month(study, config.get("month")), fits)
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
@@ -48,7 +46,20 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
         rungs = plan_rungs(study, plan)
     except USER_ERRORS as exc:
         raise StudyError(f"{path}: {exc}") from None
-    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped)), rungs)
+    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped if fits else {})), rungs)
+
+
+def data_span(study: Study):
+    """(profile, start, end, fits): the data file's profile, first and last time and window check;
+    or, for a dataset given as a span (data only the training command reads), no profile, the
+    span, and every period fits."""
+    if not study.dataset.is_file:
+        start, end = (dt.datetime.fromisoformat(d) for d in study.dataset.span)
+        return None, start, end, None
+    profile = dataset_profile(study.section("dataset"))  # cached by the file's identity
+    start, end, _ = profile.span()
+    task = study.task
+    return profile, start, end, WindowCheck(profile, task.lags, task.horizon, study.periods.min_examples)
 
 
 def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
@@ -136,6 +147,8 @@ def check_datasets(studies: dict[str, StudyPlan]) -> None:
     day, it would re-prepare the data under this one's runs)."""
     seen: dict[str, tuple[str, dict]] = {}
     for sp in studies.values():
+        if "span" in sp.dataset:  # no prepared file: nothing to share
+            continue
         ds = _prepared_identity(sp.dataset)
         earlier = [seen[ds["name"]]] if ds["name"] in seen else []
         for other, other_ds in [*earlier, *_sibling_datasets(sp.study.path, ds["name"])]:
@@ -169,7 +182,7 @@ def _sibling_datasets(study_path: str, name: str) -> list[tuple[str, dict]]:
             ds = yaml.safe_load(other.read_text(encoding="utf-8"))["dataset"]
         except Exception:  # noqa: BLE001 (not a study, or a broken one: it speaks for itself when run)
             continue
-        if isinstance(ds, dict) and ds.get("name") == name:
+        if isinstance(ds, dict) and ds.get("name") == name and "span" not in ds:
             found.append((str(other), _prepared_identity(ds)))
     return found
 
@@ -178,7 +191,7 @@ def datasets(studies: dict[str, StudyPlan]) -> dict[str, dict]:
     """The prepare rule's params per dataset name (reading keys at their default left out)."""
     from tunelab.data.profile import prepare_params
 
-    return {sp.dataset["name"]: prepare_params(sp.dataset) for sp in studies.values()}
+    return {sp.dataset["name"]: prepare_params(sp.dataset) for sp in studies.values() if "span" not in sp.dataset}
 
 
 def run_dir(study: str, period: str, trial: str, block: str) -> str:

@@ -18,7 +18,9 @@ def train_setting(name):
 
 
 # The prepared data of a training job: one path when the selected studies share their dataset.
-TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.study.dataset.name}.parquet")
+# None for a dataset given as a span: only the study's training command reads its data.
+TRAIN_DATA = per_study(STUDIES, lambda sp: f"data/prepared/{sp.study.dataset.name}.parquet"
+                       if sp.study.dataset.is_file else [])
 
 # trials_per_job: a trial trained by its job group's job only links the group's files for it
 # (tunelab.train.from_group). Without job groups these stay constants: nothing is evaluated per job.

@@ -44,6 +44,7 @@ def study_context(study, plan, rungs=None) -> dict[str, Any]:
         "month": plan.month,
         "architecture": study.architecture,
         "models": model_label(study),
+        "scaled": study.dataset.is_file,  # errors scaled by the target's variance (a span: as reported)
         "space": searched,
         "scientific": [n for n, h in searched.items() if h["role"] == "scientific"],
         "nuisance": [n for n, h in searched.items() if h["role"] == "nuisance"],

@@ -273,12 +273,19 @@ OBJECTIVE_UNITS = {
 }
 
 
+def objective_units(context: dict) -> str:
+    if not context.get("scaled", True):
+        return ("as the study's training command reports it, in the target's own units (the dataset "
+                "is a span tunelab does not read, so it cannot scale the errors).")
+    return OBJECTIVE_UNITS.get(context["objective"], "")
+
+
 def leaderboard_section(trials, variance, context: dict, baselines) -> list[str]:
     """The leaderboard, the simple baselines beside it, and whether retrain noise was measured."""
     n_trials = len(overall(trials))
     lines = ["## Leaderboard", "",
              f"Trials ranked by {context['objective']} averaged over periods (each period: the mean "
-             "over seeds), " + OBJECTIVE_UNITS.get(context["objective"], "") + " Retrain std: pooled "
+             "over seeds), " + objective_units(context) + " Retrain std: pooled "
              "over periods; period std: spread of the period means; both in the same units.",
              "", markdown_table(leaderboard_table(trials, context, baselines=baselines)), ""]
     lines += [line for text in baseline_lines(trials, baselines, context) for line in (text, "")]

@@ -29,12 +29,8 @@ def sanity_targets(sp: StudyPlan) -> list[str]:
     """What `snakemake` (rule all) builds beside a study; the fidelity study only when it has a
     `fidelity:` section (otherwise it is built on request: `snakemake fidelity`)."""
     name = sp.study.name
-    targets = [
-        f"results/{name}/data_report.md",
-        f"results/{name}/baselines.csv",
-        f"results/{name}/sanity.md",
-        f"results/{name}/dynamics.md",
-    ]
+    reads_data = [f"results/{name}/{page}" for page in ("data_report.md", "baselines.csv", "sanity.md")]
+    targets = [*(reads_data if sp.study.dataset.is_file else []), f"results/{name}/dynamics.md"]
     if sp.study.fidelity.given and not sp.study.fast.on:
         targets += fidelity_outputs(name)
     return targets

@@ -77,6 +77,7 @@ def study_from_dict(raw: Any, name: str, path: str = "<dict>", overrides: dict |
     if overrides:
         config = deep_merge(config or {}, overrides)
     validate(config, path)
+    check_dataset_kind(config, path)
     config = fill_defaults(resolve_architecture(config, path))
     try:
         space = resolve_space(config["architecture"], config["hyperparameters"])
@@ -85,6 +86,32 @@ def study_from_dict(raw: Any, name: str, path: str = "<dict>", overrides: dict |
     study = Study(name=name, path=path, json=config, space=space)
     check_study(study)
     return study
+
+
+FILE_KEYS = ("path", "time", "target")
+
+
+def check_dataset_kind(config: dict, path: str) -> None:
+    """A dataset is a file tunelab reads (path, time, target) or, for a training command that
+    reads its own data, a span; not both, and a span only with trainer.command."""
+    dataset = config["dataset"]
+    given = [k for k in FILE_KEYS if k in dataset]
+    if "span" not in dataset:
+        missing = [k for k in FILE_KEYS if k not in dataset]
+        if missing:
+            raise StudyError(f"{path}: dataset.{missing[0]}: required key is missing (or, for a "
+                             "training command that reads its own data, give dataset.span instead)")
+        return
+    if given:
+        raise StudyError(f"{path}: dataset.span: given with dataset.{given[0]}; a dataset is a file "
+                         "(path, time, target) or a span [start, end] of data only your command "
+                         "reads, not both")
+    if "trainer" not in config:
+        raise StudyError(f"{path}: dataset.span: only a training command (trainer.command) reads its "
+                         "own data; tunelab's loop needs a file: give dataset.path, time and target")
+    start, end = dataset["span"]
+    if start >= end:
+        raise StudyError(f"{path}: dataset.span: {start} is not before {end}; give [first day, end day]")
 
 
 def resolve_architecture(config: dict, path: str) -> dict:

@@ -27,9 +27,10 @@ def _section(cls, values: dict):
 @dataclass(frozen=True)
 class Dataset:
     name: str
-    path: str
-    time: str | tuple[str, ...]
-    target: str
+    path: str | None = None  # None: a span of data only the training command reads
+    time: str | tuple[str, ...] | None = None
+    target: str | None = None
+    span: tuple[str, str] | None = None
     features: tuple[str, ...] = ()
     categorical: tuple[str, ...] = ()
     na_values: tuple[str, ...] = ()
@@ -39,7 +40,14 @@ class Dataset:
     time_format: str | None = None
 
     @property
+    def is_file(self) -> bool:
+        """Whether tunelab reads the data (a file), or only the study's command does (a span)."""
+        return self.span is None
+
+    @property
     def time_columns(self) -> list[str]:
+        if self.time is None:  # a span: no file, no columns
+            return []
         return [self.time] if isinstance(self.time, str) else list(self.time)
 
 

@@ -87,7 +87,8 @@ def prepare(spec: dict, block: Path, data_path: str, threads: int, resume: str |
         unpack(resume, root / "resume")
         resume_from = root / "resume" / "state"
         resume_from.mkdir(exist_ok=True)
-    command_spec = {**spec, **prepared_columns(data_path), "data": data_path, "threads": threads,
+    columns = prepared_columns(data_path) if data_path else {"target": None, "inputs": []}
+    command_spec = {**spec, **columns, "data": data_path or None, "threads": threads,
                     "budget": budget(spec),
                     "output": str(output), "state_dir": state and str(state),
                     "resume_from": resume_from and str(resume_from)}
@@ -234,7 +235,7 @@ def command_job(spec: dict, data_path: str, block: str | Path, threads: int = 1,
     objective = spec.get("objective", "valid_mse")
     records = {s: {**read_seed(folders, s, objective), "seed": s} for s in spec["seeds"]}
     curves = read_curves(folders, spec["seeds"])
-    std = target_std(data_path, spec["windows"])
+    std = target_std(data_path, spec["windows"]) if data_path else 1.0  # a span: errors as reported
     results = [convert(spec, records[s], curves[s], std) for s in spec["seeds"]]
     _count_examples(folders, results)
     check_state(spec, folders)
@@ -338,7 +339,7 @@ def _finite(value) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a study's trainer.command for one training job.")
     parser.add_argument("--spec", required=True, help="the job spec, as JSON")
-    parser.add_argument("--data", required=True, help="prepared Parquet file")
+    parser.add_argument("--data", default="", help="prepared Parquet file (none: a dataset given as a span)")
     parser.add_argument("--metrics", required=True, help="the block's metrics.json")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--resume", help="state.pt of this block at an earlier rung")
