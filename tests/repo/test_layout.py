@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "workflow" / "tunelab"
 
 # The pipeline's order; a part may import its own modules and any part before it.
 ORDER = [
-    {"io", "fmt"},  # helpers every stage may import; they import nothing of tunelab but each other
+    {"io", "fmt", "machine"},  # helpers every stage may import; they import nothing of tunelab but each other
     {"study"},  # the resolved config: depends on nothing of tunelab but io
     {"data"},
     {"search"},

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
+from tunelab.machine import device_problem
 from tunelab.sanity.fast_mode import fast_mode, fast_requested, fast_values
 from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
-from tunelab.search.rungs import RungPlan, make_rung_plan, rung_dir
+from tunelab.search.rungs import RungPlan, bracket_sizes, make_rung_plan, rung_dir, rung_epochs
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
@@ -36,17 +37,25 @@ def study_paths(selection: str | list | None) -> list[Path]:
 
 def plan_study(path: str | Path, config: dict) -> StudyPlan:
     """Validate one study file and plan it for `config` (month, fast); one readable error if bad."""
+    check_study_file(Path(path))
     study = load_study(path)
+    refusal, device_note = device_problem(study.device)
+    if refusal:
+        raise StudyError(f"{path}: {refusal}")
     try:
         profile, start, end, fits = data_span(study)
         plan = make_plan(study, start, end, resolve_month(study, config.get("month")), fits)
+        check_rungs(study, plan)  # the full study's epochs: fast mode caps them on purpose
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
         groups(study)  # an adaptive phase with nothing to search stops here
         rungs = plan_rungs(study, plan)
     except USER_ERRORS as exc:
-        raise StudyError(f"{path}: {exc}") from None
-    return StudyPlan(study, plan, tuple(plan_notes(study, plan, fits.skipped if fits else {})), rungs)
+        raise StudyError(in_file(path, exc)) from None
+    notes = [*plan_notes(study, plan, fits.skipped if fits else {}),
+             *(data_notes(study, profile) if profile else [])]
+    notes += [f"{path}: {device_note}"] if device_note else []
+    return StudyPlan(study, plan, tuple(notes), rungs)
 
 
 def data_span(study: Study):
@@ -60,6 +69,42 @@ def data_span(study: Study):
     start, end, _ = profile.span()
     task = study.task
     return profile, start, end, WindowCheck(profile, task.lags, task.horizon, study.periods.min_examples)
+
+
+def in_file(path: str | Path, exc: BaseException) -> str:
+    """The one message of a refusal: the study file's path first, once, whoever raised it."""
+    text = str(exc)
+    return text if text.startswith(f"{path}: ") else f"{path}: {text}"
+
+
+def check_study_file(path: Path) -> None:
+    """A study's name is its file's name alone (results/<study>/): a file in a folder under
+    params/, or one elsewhere named like a file of params/, would share another study's results."""
+    params = Path("params")
+    own = params / f"{path.stem}.yaml"
+    try:
+        nested = path.resolve().parent != params.resolve() and path.resolve().is_relative_to(params.resolve())
+    except OSError:
+        return
+    if nested:
+        raise StudyError(f"{path}: study files live directly in params/: a study's results are named "
+                         f"by its file's name alone, so this one would write results/{path.stem}/ "
+                         f"as {own} does; move it to params/ under a name of its own")
+    if own.is_file() and path.is_file() and own.resolve() != path.resolve():
+        raise StudyError(f"{path}: its results would go to results/{path.stem}/, the folder of "
+                         f"{own}; rename one of the two files")
+
+
+def data_notes(study: Study, profile) -> list[str]:
+    """The dataset's inputs that never change (not an error: the target's history remains)."""
+    constant = [c for c in getattr(profile, "constant", ()) if c != study.dataset.target]
+    if not constant:
+        return []
+    names, where = ", ".join(constant), f"constant in {study.dataset.path}"
+    if set([*study.dataset.features, *study.dataset.categorical]) <= set(constant):
+        return [f"{study.path}: dataset.features: every feature is {where} ({names}): the model "
+                "learns from the target's own history alone"]
+    return [f"{study.path}: dataset.features: {names} {where}: they carry no information"]
 
 
 def plan_notes(study: Study, plan: Plan, skipped: dict[str, str]) -> list[str]:
@@ -88,11 +133,36 @@ def plan_rungs(study: Study, plan: Plan) -> RungPlan | None:
     fidelity = study.search.fidelity
     if not fidelity:
         return None
+    return make_rung_plan(fidelity, _full_epochs(plan), [t.id for t in plan.trials])
+
+
+def _full_epochs(plan: Plan) -> int:
     budgets = sorted({int(t.values["epochs"]) for t in plan.trials})
     if len(budgets) != 1:
         raise ValueError(f"search.fidelity: the trials have different `epochs` ({budgets}); "
                          "rungs need one full budget: fix `epochs` or drop search.fidelity")
-    return make_rung_plan(fidelity, budgets[0], [t.id for t in plan.trials])
+    return budgets[0]
+
+
+def check_rungs(study: Study, plan: Plan) -> None:
+    """search.fidelity must halve something: at least two rungs, and a trial in every bracket."""
+    fidelity = study.search.fidelity
+    if not fidelity or not plan.trials:
+        return
+    full = _full_epochs(plan)
+    rungs = rung_epochs(fidelity.min_epochs, fidelity.eta, full)
+    if len(rungs) < 2:
+        raise ValueError(f"search.fidelity.min_epochs: {fidelity.min_epochs} is not below the "
+                         f"trials' epochs ({full}): one rung, nothing is halved; lower min_epochs "
+                         "(or raise hyperparameters.epochs), or drop search.fidelity")
+    brackets = min(fidelity.brackets, len(rungs))
+    sizes = bracket_sizes(len(plan.trials), brackets, fidelity.eta, len(rungs))
+    if fidelity.brackets > len(rungs) or 0 in sizes:
+        raise ValueError(f"search.fidelity.brackets: {fidelity.brackets} brackets need "
+                         f"{fidelity.brackets} rungs and a trial in each; min_epochs "
+                         f"{fidelity.min_epochs}, eta {fidelity.eta} and epochs {full} give "
+                         f"{len(rungs)} rung(s), and {len(plan.trials)} trial(s) fill "
+                         f"{sum(1 for n in sizes if n)}: lower brackets or raise search.budget")
 
 
 def load_studies(config: dict) -> dict[str, StudyPlan]:
