@@ -73,3 +73,15 @@ def test_the_behaviour_measure_sees_one_period_dominate_the_raw_mean():
     assert result["raw"]["influence"]["v3"] > 0.75  # 7x the scale: it decides the raw mean
     assert result["skill"]["max_influence"] < 0.5
     assert result["skill"]["min_leave_one_out"] > result["raw"]["min_leave_one_out"]
+
+
+def test_a_trial_with_positive_skill_is_not_called_worse_than_the_simple_forecasts():
+    """Its mean over periods is above linear's (the hard period dominates the raw mean), but it
+    beats the best simple forecast period by period on average: the skill column and 'worse than'
+    must say the same thing."""
+    means = {tid(1): {PERIODS[0]: 0.40, PERIODS[1]: 3.60}}
+    _, trials = tables([trial(1, means[tid(1)])])
+    frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})
+    assert trials[trials["period"] == "all"]["objective_mean"].iloc[0] > 1.95  # linear's mean
+    assert skill_scores(trials, frame, "valid_mse").at[tid(1), "skill"] > 0
+    assert losers(trials, frame, "valid_mse") == []

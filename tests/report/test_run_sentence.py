@@ -28,3 +28,13 @@ def test_a_count_that_is_not_the_product_is_not_written_as_one():
     partial = runs(4, 2, 2).iloc[:-3]
     text = run_sentence(partial, ["p0", "p1"], 4, 0, make_context(seeds=2))
     assert " = " not in text and "13 runs" in text
+
+
+def test_trials_a_rung_stopped_are_not_counted_with_those_trained_fully():
+    from tunelab.report.markdown import rung_losers
+
+    text = rung_losers(["t1", "t2", "t3"], {"t2", "t3", "t4"}, 6, "linear")
+    assert text.startswith("**1 of the 3 trials trained to the full budget are worse than linear**")
+    assert "2 of the 3 trials stopped at a rung are worse too, measured after fewer epochs" in text
+    assert rung_losers(["t2"], {"t2"}, 3, "linear").startswith(
+        "Every trial trained to the full budget beats linear")

@@ -80,13 +80,17 @@ def baseline_rows(baselines: pd.DataFrame | None, objective: str) -> pd.DataFram
 
 
 def losers(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str) -> list[str]:
-    """Feasible trials whose objective (mean over periods) is worse than the best simple baseline's."""
+    """Feasible trials worse than the simple forecasts: negative skill (against the best simple
+    baseline of each period, averaged), the measure the leaderboard's skill column shows, so the
+    two never disagree; a trial without a skill (not on every period) by its mean over periods."""
     best = best_simple(baselines, objective)
     if best is None:
         return []
     rows = overall(trials).dropna(subset=["objective_mean"])
     rows = rows.sort_values(["objective_mean", "trial"], kind="stable")
-    return rows.loc[rows["objective_mean"] > best[1], "trial"].tolist()
+    skill = rows["trial"].map(skill_scores(trials, baselines, objective)["skill"])
+    worse = np.where(skill.notna(), skill < 0, rows["objective_mean"] > best[1])
+    return rows.loc[worse, "trial"].tolist()
 
 
 def read_baselines(path) -> pd.DataFrame | None:

@@ -25,7 +25,15 @@ from tunelab.analysis.skill import (
     read_baselines,
     skill_scores,
 )
-from tunelab.analysis.tables import jsonable, markdown_table, overall, ranked, read_table, varying_columns
+from tunelab.analysis.tables import (
+    jsonable,
+    markdown_table,
+    overall,
+    ranked,
+    read_table,
+    stopped_at_a_rung,
+    varying_columns,
+)
 from tunelab.fmt import fmt
 from tunelab.io import write_text
 
@@ -54,6 +62,11 @@ def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOAR
     })
     frame["rank"] = [str(r) if pd.notna(v) else "infeasible"
                      for r, v in zip(frame["rank"], frame[objective], strict=True)]
+    if context.get("full_epochs") and "rung_epochs" in board:  # rungs: which trials trained fully
+        stopped = stopped_at_a_rung(board, context)
+        frame.insert(3, "epochs", [f"{int(e)} (stopped at a rung)" if s and pd.notna(e) else
+                                   (str(int(e)) if pd.notna(e) else "") for e, s in
+                                   zip(board["rung_epochs"], stopped, strict=True)])
     frame = frame.head(top)
     if baselines is not None and not baselines.empty:
         best = best_simple(baselines, objective)
@@ -85,13 +98,29 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
              f"{label(best[0])}, scores {fmt(best[1])}. Skill = 1 - error / the best simple "
              "baseline's error on that period, averaged over periods (0: no better than the "
              "obvious forecast; scale-free, so every period counts the same)."]
-    if lose:
+    stopped = set(overall(trials).loc[stopped_at_a_rung(overall(trials), context), "trial"])
+    if lose and stopped:
+        lines.append(rung_losers(lose, stopped, n, label(best[0])))
+    elif lose:
         lines.append(f"**{len(lose)} of {n} feasible trials are worse than {label(best[0])}** "
-                     f"(the best simple baseline): {', '.join(lose[:10])}"
+                     f"(the best simple baseline; negative skill): {', '.join(lose[:10])}"
                      + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
     else:
         lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}).")
     return lines
+
+
+def rung_losers(lose: list[str], stopped: set[str], n: int, simple: str) -> str:
+    """Trials worse than the best simple forecast, those trained fully apart from those a rung
+    stopped (measured after fewer epochs: not the same claim)."""
+    full = [t for t in lose if t not in stopped]
+    rest = len(lose) - len(full)
+    late = f"{rest} of the {len(stopped)} trials stopped at a rung are worse too, measured after fewer epochs."
+    if not full:
+        return (f"Every trial trained to the full budget beats {simple} (the best simple baseline); "
+                + late)
+    return (f"**{len(full)} of the {n - len(stopped)} trials trained to the full budget are worse than "
+            f"{simple}** (the best simple baseline): {', '.join(full[:10])}; " + late)
 
 
 def summary_numbers(trials, runs, variance, checklist, decision, context, baselines=None) -> dict:
