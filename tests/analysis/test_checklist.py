@@ -144,3 +144,16 @@ def test_trials_worse_than_a_simple_baseline_are_a_warning_when_among_the_best(s
     easy = baselines_frame({"persistence": {p: 0.9 for p in ("v2020-03", "v2020-06")}})
     assert simple_baselines_item(trials, easy, ctx).verdict == "ok"
     assert simple_baselines_item(trials, None, ctx).verdict == "n/a"
+
+
+def test_trials_a_rung_stopped_are_not_told_fewer_or_more_epochs_would_do():
+    """A rung stopped t0 and t1 after a few of their planned epochs: 'saturated early' (fewer
+    epochs would do) is about the scheduler's choice, not theirs; the trial trained fully still is."""
+    trials = [trial(i, 0.40 + 0.05 * i) for i in range(3)]
+    _, table = tables(trials)
+    curves = curves_frame({tid(0): "saturated", tid(1): "saturated", tid(2): "saturated"})
+    planned = {tid(i): 40 for i in range(3)}
+    plain = items_by_key(curve_items(curves, table, planned))["saturated_early"]
+    assert set(plain.trials) == {tid(0), tid(1), tid(2)}
+    item = items_by_key(curve_items(curves, table, planned, stopped={tid(0), tid(1)}))["saturated_early"]
+    assert item.trials == [tid(2)] and "2 a rung stopped are left out" in item.summary

@@ -29,7 +29,15 @@ import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.skill import best_simple, label, losers, read_baselines
-from tunelab.analysis.tables import is_numeric, jsonable, overall, ranked, read_table, unit_position
+from tunelab.analysis.tables import (
+    is_numeric,
+    jsonable,
+    overall,
+    ranked,
+    read_table,
+    stopped_at_a_rung,
+    unit_position,
+)
 from tunelab.analysis.variance import period_ranks, pooled_retrain_std
 from tunelab.fmt import fmt
 from tunelab.io import write_text
@@ -132,13 +140,20 @@ def top_trials(trials: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(board["trial"].head(k).tolist() + best_per_group))
 
 
-def curve_items(curves: pd.DataFrame, trials: pd.DataFrame, planned: dict[str, int] | None = None
-                ) -> list[Item]:
+BUDGET_ITEMS = ("still_improving", "saturated_early")  # about the epoch budget a trial planned
+
+
+def curve_items(curves: pd.DataFrame, trials: pd.DataFrame, planned: dict[str, int] | None = None,
+                stopped: set[str] | frozenset = frozenset()) -> list[Item]:
+    """The four curve items. `stopped`: trials a rung stopped before their planned epochs; what
+    the budget items say (more epochs, fewer epochs) is not about them: the scheduler chose."""
     if curves.empty:
         return [Item(key, "n/a", "No training curves.") for key in
                 ("overfitting", "noisy_late", "still_improving", "saturated_early")]
     features = run_features(curves, planned)
     flags = flag_runs(features)
+    for key in BUDGET_ITEMS:
+        flags.loc[flags["trial"].isin(stopped), key] = False
     share = flags.groupby("trial")[list(flags.columns[3:])].mean()
     top = top_trials(trials)
     items = []
@@ -154,6 +169,8 @@ def curve_items(curves: pd.DataFrame, trials: pd.DataFrame, planned: dict[str, i
     ):
         flagged = share.index[share[key] >= FLAGGED_RUNS].tolist()
         flagged_top = [t for t in top if t in flagged]
+        if key in BUDGET_ITEMS and stopped:
+            what = f"{what} (of the trials trained to their planned epochs; {len(stopped)} a rung stopped are left out)"
         if flagged_top:
             verdict = "warning"
             summary = (f"{len(flagged_top)} of the {len(top)} best trials: {what}; {advice}.")
@@ -379,8 +396,10 @@ def run_checklist(trials: pd.DataFrame, runs: pd.DataFrame, curves: pd.DataFrame
     planned = {}
     if "epochs" in runs.columns:
         planned = runs.drop_duplicates("trial").set_index("trial")["epochs"].astype(int).to_dict()
+    board = overall(trials)
+    stopped = set(board.loc[stopped_at_a_rung(board, context), "trial"])
     return [
-        *curve_items(curves, trials, planned),
+        *curve_items(curves, trials, planned, stopped),
         infeasible_item(runs, trials, context),
         boundary_item(trials, context),
         suspicious_item(trials, context),
