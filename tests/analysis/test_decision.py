@@ -334,3 +334,14 @@ def test_a_study_without_a_scientific_hyperparameter_is_not_told_it_kept_one():
     assert d["verdict"] == "ADOPT"
     assert "scientific value" not in d["attribution"]["text"]
     assert "no scientific hyperparameter" in d["attribution"]["text"]
+
+
+def test_two_seeds_per_side_is_too_few_to_tell_not_within_noise():
+    """A 6% gain on two confirmation seeds per side (Welch df about 1): 'within seed noise' would
+    claim what the test cannot see; the verdict says there are too few seeds."""
+    two = runs_frame([trial(100, 0.50, std=0.02, **BASE_VALUES), trial(200, 0.47, std=0.02, **CAND_VALUES)],
+                     seeds=SEEDS[:2], exact=True)
+    d = verdict(two, {BASE: BASE_VALUES, CAND: CAND_VALUES})
+    assert d["verdict"] == "INCONCLUSIVE"
+    assert "too few seeds to tell" in d["headline"] and "within seed noise" not in d["headline"]
+    assert "confirm_seeds: 5" in d["headline"]

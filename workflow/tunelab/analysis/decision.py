@@ -332,6 +332,13 @@ def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float)
                 "measured on the search's own seeds only (confirm_seeds < 2), where the winner of a "
                 "search is flattered by chance; confirm it on fresh seeds before adopting.",
                 detail, complexity]
+    if case == "within_noise" and _fewest_seeds(facts["noise"]) < POWERED_SEEDS:
+        n = _fewest_seeds(facts["noise"])
+        return [f"The candidate {cand} is better on average ({pct(mean_rel)}), but on "
+                f"{_names(facts['noise'])} there are too few seeds to tell: with {n} seeds per side "
+                "the one-sided Welch test has almost no power, so 'not significant' there is not "
+                f"evidence that the gain is noise. Set confirm_seeds: {POWERED_SEEDS + 2} or more and "
+                "run again.", detail, complexity]
     if case == "within_noise":
         return [f"The candidate {cand} is better on average ({pct(mean_rel)}), but on "
                 f"{_names(facts['noise'])} the difference is within seed noise (one-sided Welch p >= "
@@ -344,6 +351,13 @@ def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float)
     return [f"Adopt the candidate {cand}: it beats the baseline on all {len(facts['better'])} periods "
             f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
             f"confirmed on {len(out['seeds'])} fresh seeds.", detail, complexity]
+
+
+POWERED_SEEDS = 3  # fewer seeds per side: Welch's test has about one degree of freedom
+
+
+def _fewest_seeds(periods: list[dict]) -> int:
+    return min((min(p["n_baseline"], p["n_candidate"]) for p in periods), default=0)
 
 
 def detail_of(periods: list[dict]) -> str:
