@@ -345,3 +345,14 @@ def test_two_seeds_per_side_is_too_few_to_tell_not_within_noise():
     assert d["verdict"] == "INCONCLUSIVE"
     assert "too few seeds to tell" in d["headline"] and "within seed noise" not in d["headline"]
     assert "confirm_seeds: 5" in d["headline"]
+
+
+def test_a_study_without_a_scientific_hyperparameter_still_gets_its_question_answered():
+    runs, values = confirm(0.50, 0.45)
+    no_science = ctx(scientific=[], nuisance=["learning_rate", "weight_decay"])
+    adopted = verdict(runs, values, no_science)
+    assert adopted["question"]["winner"] == f"trial {CAND}" and "it does" in adopted["question"]["answer"]
+    runs, values = confirm(0.45, 0.50)
+    kept = verdict(runs, values, no_science)
+    assert kept["question"]["winner"] == "the baseline" and "keep the baseline" in kept["question"]["answer"]
+    assert "## The study's question" in decision_markdown(kept, no_science)

@@ -186,7 +186,7 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
     out["headline"] = reasons[0]
     if verdict == "ADOPT" and tests is not None:
         out["test"] = test_windows(tests, runs, base["trial"], cand["trial"], objective)
-    out["question"] = answer_question(runs, candidates, context, alpha)
+    out["question"] = answer_question(runs, candidates, context, alpha) or tuning_answer(out, context)
     out["attribution"] = attribute_gain(runs, candidates, out, context)
     return out
 
@@ -420,6 +420,23 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
             "answer": text}
 
 
+def tuning_answer(out: dict, context: dict) -> dict | None:
+    """A study without a scientific hyperparameter asks whether tuning beats the configuration in
+    use: the verdict answers it, and the answer says so."""
+    if context["scientific"] or out["candidate"] is None:
+        return None
+    cand, verdict = out["candidate"]["trial"], out["verdict"]
+    if verdict == "ADOPT":
+        winner, words = f"trial {cand}", f"it does: the tuned trial {cand} beats the baseline (adopt it)"
+    elif verdict == "REJECT":
+        winner, words = "the baseline", "it does not: the configuration in use suits (keep the baseline)"
+    else:
+        winner, words = None, "not shown yet: the tuned candidate is not separated from the baseline"
+    return {"winner": winner, "clear": winner is not None, "groups": [], "duels": [],
+            "answer": "The study has no scientific hyperparameter, so its question is whether tuning "
+                      f"the nuisance hyperparameters beats the configuration in use: {words}."}
+
+
 def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict:
     """The winner against another value, period by period; its lead in units of retrain noise."""
     mine, theirs = seed_values(runs, winner["trial"], objective), seed_values(runs, other["trial"],
@@ -572,6 +589,8 @@ def _question_lines(q: dict, context: dict) -> list[str]:
     lines = ["", "## The study's question", ""]
     if context.get("question"):
         lines += [f"> {context['question']}", ""]
+    if not q["groups"]:  # no scientific hyperparameter: the verdict is the answer
+        return lines + [q["answer"]]
     periods = sorted({p for g in q["groups"] for p in g["per_period"]})
     frame = pd.DataFrame([{"value": g["group"], "best trial": g["trial"],
                            "search mean": fmt(g["objective_mean"]),
