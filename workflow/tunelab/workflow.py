@@ -185,11 +185,32 @@ def write_plan_files(study_path: str, month: str, periods_out: str, plan_out: st
 
     sp = plan_study(study_path, {"month": month, "fast": fast})
     plan = sp.plan
-    write_csv(periods_out, plan.period_rows(), PERIOD_COLUMNS)
+    rows, usable = usable_labels(sp)
+    write_csv(periods_out, rows, PERIOD_COLUMNS + usable)
     write_csv(plan_out, plan.plan_rows(), plan.plan_columns())
     print(f"{plan.study}: month {month}, {len(plan.periods)} periods, {len(plan.trials)} trials, "
           f"{len(plan.jobs())} training jobs")
     return plan
+
+
+def usable_labels(sp: StudyPlan) -> tuple[list[dict], list[str]]:
+    """The plan's period rows with, per window, the labels a training job can use (observed, with
+    a gap-free input history) and their share of the window's time steps: a window can hold far
+    fewer examples than its length says. No columns for a dataset given as a span."""
+    rows = sp.plan.period_rows()
+    profile, _, _, fits = data_span(sp.study)
+    if profile is None:
+        return rows, []
+    step = profile.span()[2]
+    for row, period in zip(rows, sp.plan.periods, strict=True):
+        for part, window in period.windows().items():
+            if window is None:
+                row[f"{part}_usable"], row[f"{part}_share"] = "", ""
+                continue
+            start, end = (dt.datetime.fromisoformat(w) for w in window)
+            n = profile.usable((start, end), fits.lags, fits.horizon)
+            row[f"{part}_usable"], row[f"{part}_share"] = n, round(n / max((end - start) / step, 1), 4)
+    return rows, [f"{p}_{k}" for p in ("train", "valid", "test") for k in ("usable", "share")]
 
 
 def missing_runs(sp: StudyPlan, root: str | Path = ".") -> tuple[int, int]:

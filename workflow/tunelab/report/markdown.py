@@ -288,8 +288,20 @@ def periods_section(periods, plots: dict) -> list[str]:
         "test": [f"{a[:10]} to {b[:10]}" if isinstance(a, str) and a else "-"
                  for a, b in zip(periods["test_start"], periods["test_end"], strict=True)],
     })
-    return ["## Periods", "", markdown_table(frame), "", "Ends are exclusive.", "",
-            f"![periods]({plots['periods']})", ""]
+    note = "Ends are exclusive."
+    if "train_usable" in periods:  # the examples a window holds, not its length
+        frame["usable labels (train / validation / test)"] = [
+            " / ".join(_usable(r, part) for part in ("train", "valid", "test")) for r in periods.to_dict("records")]
+        note += (" Usable labels: observed values with a gap-free input history, the examples a "
+                 "training job finds (and their share of the window's time steps).")
+    return ["## Periods", "", markdown_table(frame), "", note, "", f"![periods]({plots['periods']})", ""]
+
+
+def _usable(row: dict, part: str) -> str:
+    n, share = row.get(f"{part}_usable"), row.get(f"{part}_share")
+    if n is None or (isinstance(n, float) and math.isnan(n)) or n == "":
+        return "-"
+    return f"{int(n)} ({float(share):.0%})"
 
 
 # What each objective's numbers are, said wherever a table of them is shown.
