@@ -18,6 +18,7 @@ wildcard_constraints:
 rule axis_plot:
     input:
         "results/{study}/trials.csv",
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
     output:
         report(
             "results/{study}/plots/axis.{hp}.png",
@@ -39,6 +40,7 @@ rule axis_plot:
 rule isolation_plot:
     input:
         "results/{study}/trials.csv",
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
     output:
         report(
             "results/{study}/plots/isolation.{hp}.png",

@@ -48,6 +48,7 @@ rule journal:
 rule convergence_plot:
     input:
         "results/{study}/trials.csv",
+        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
     output:
         report(
             "results/{study}/plots/convergence.png",

@@ -5,4 +5,5 @@ from tunelab.io import log_to
 
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     isolation_file(snakemake.input[0], snakemake.params.context, snakemake.wildcards.hp,  # noqa: F821
-                   snakemake.output[0])  # noqa: F821
+                   snakemake.output[0],  # noqa: F821
+                   snakemake.input.get("baselines"))  # noqa: F821

@@ -170,9 +170,10 @@ def _finding(name, info, group, best, u, side, near, top) -> dict:
             "suggest": list(suggestion) if suggestion else None, "message": message}
 
 
-def plot_axis(info: dict, path, baseline: float | None = None) -> None:
-    """Draw one axis plot from `_get_axis_info`'s data."""
-    from tunelab.analysis.plotting import figure, group_colors, group_label
+def plot_axis(info: dict, path, baseline: float | None = None,
+              simple: tuple[str, float] | None = None) -> None:
+    """Draw one axis plot from `_get_axis_info`'s data; `simple`: the best simple forecast's level."""
+    from tunelab.analysis.plotting import draw_simple, figure, group_colors, group_label
 
     with figure(path, figsize=(6.4, 4.0)) as fig:
         ax = fig.add_subplot()
@@ -196,6 +197,7 @@ def plot_axis(info: dict, path, baseline: float | None = None) -> None:
             ax.set_xticks(range(len(info["ticks"])), info["ticks"])
             ax.set_xlim(-0.5, len(info["ticks"]) - 0.5)
         ax.set_ylim(low, high)
+        draw_simple(ax, simple)
         ax.set_xlabel(f"{info['name']} ({info['role']}" + (", log scale)" if info["log_x"] else ")"))
         ax.set_ylabel(f"{info['objective']}, mean over periods (lower is better)")
         ax.set_title(f"Axis plot: {info['name']}  ({int(ok.sum())} feasible, "
@@ -234,9 +236,11 @@ def _draw_marks(ax, info: dict, shown, baseline: float | None) -> None:
         ax.axhline(baseline, color="0.35", ls=":", lw=1.2, label="baseline")
 
 
-def axis_file(trials_csv: str, context: dict, name: str, output: str) -> dict:
-    """The axis_plot rule: trials.csv -> plots/axis.<name>.png."""
+def axis_file(trials_csv: str, context: dict, name: str, output: str, baselines=None) -> dict:
+    """The axis_plot rule: trials.csv (+ baselines.csv) -> plots/axis.<name>.png."""
+    from tunelab.analysis.plotting import simple_level
+
     info = _get_axis_info(read_table(trials_csv), name, context)
-    plot_axis(info, output)
+    plot_axis(info, output, simple=simple_level(baselines, context["objective"]))
     print(f"axis plot of {name}: {len(info['trials'])} trials")
     return info

@@ -33,8 +33,8 @@ def _get_convergence_info(trials: pd.DataFrame, context: dict) -> dict:
             "trials": rows["trial"].tolist(), "adaptive": (rows["phase"] == "adaptive").to_numpy()}
 
 
-def plot_convergence(info: dict, path) -> None:
-    from tunelab.analysis.plotting import COLORS, INFEASIBLE, figure
+def plot_convergence(info: dict, path, simple: tuple[str, float] | None = None) -> None:
+    from tunelab.analysis.plotting import COLORS, INFEASIBLE, draw_simple, figure
 
     with figure(path, figsize=(6.4, 3.8)) as fig:
         ax = fig.add_subplot()
@@ -58,6 +58,7 @@ def plot_convergence(info: dict, path) -> None:
                 ax.text(start + 0.6, 1.0, f"round {k}", transform=ax.get_xaxis_transform(),
                         va="top", fontsize=7, color="0.3")
         ax.set_ylim(*_ylim(info["y"][ok], best[shown] - band[shown]))
+        draw_simple(ax, simple)
         ax.set_xlabel("trials, in the order drawn (exploration, then rounds)")
         ax.set_ylabel(f"{info['objective']}, mean over periods")
         ax.set_title("Convergence: best objective so far")
@@ -74,9 +75,11 @@ def _ylim(y: np.ndarray, floor: np.ndarray) -> tuple[float, float]:
     return lo - pad, hi + pad
 
 
-def convergence_file(trials_csv: str, context: dict, output: str) -> dict:
-    """The convergence_plot rule: trials.csv -> plots/convergence.png."""
+def convergence_file(trials_csv: str, context: dict, output: str, baselines=None) -> dict:
+    """The convergence_plot rule: trials.csv (+ baselines.csv) -> plots/convergence.png."""
+    from tunelab.analysis.plotting import simple_level
+
     info = _get_convergence_info(read_table(trials_csv), context)
-    plot_convergence(info, output)
+    plot_convergence(info, output, simple_level(baselines, context["objective"]))
     print(f"convergence: {len(info['y'])} trials, best {np.nanmin(info['best']):.6g}")
     return info

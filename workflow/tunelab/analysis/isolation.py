@@ -104,10 +104,11 @@ def describe_isolation(info: dict) -> str:
 MAX_PERIOD_PANELS = 4
 
 
-def plot_isolation(info: dict, path) -> None:
-    """Left: the mean over periods; then one panel per period (the first few), each with its own
-    y-axis: periods differ in level, and the question is whether the order holds on each."""
-    from tunelab.analysis.plotting import figure, short
+def plot_isolation(info: dict, path, simple: tuple[str, float] | None = None) -> None:
+    """Left: the mean over periods (with the best simple forecast's level); then one panel per
+    period (the first few), each with its own y-axis: periods differ in level, and the question
+    is whether the order holds on each."""
+    from tunelab.analysis.plotting import draw_simple, figure, short
 
     values = info["values"]
     periods = info["periods"][:MAX_PERIOD_PANELS]
@@ -122,6 +123,9 @@ def plot_isolation(info: dict, path) -> None:
                      if v["best"] and period in v["per_period"] else None for v in values]
             _panel(ax, cells, values, info["period_winner"].get(period), None, period)
         axes[0].set_ylabel(f"{info['objective']} (lower is better)")
+        draw_simple(axes[0], simple)
+        if simple is not None:
+            axes[0].legend(loc="best", fontsize=7)
         nuisance = ", ".join(info["nuisance"]) or "nothing"
         fig.suptitle(f"Isolation plot: {info['name']}" + (" (bucketed)" if info["bucketed"] else "")
                      + f", best trial per value over {nuisance}; black: mean ± retrain std, "
@@ -157,9 +161,11 @@ def _panel(ax, cells, values, winner, short, title) -> None:
     ax.set_title(title)
 
 
-def isolation_file(trials_csv: str, context: dict, name: str, output: str) -> dict:
-    """The isolation_plot rule: trials.csv -> plots/isolation.<name>.png."""
+def isolation_file(trials_csv: str, context: dict, name: str, output: str, baselines=None) -> dict:
+    """The isolation_plot rule: trials.csv (+ baselines.csv) -> plots/isolation.<name>.png."""
+    from tunelab.analysis.plotting import simple_level
+
     info = isolation_info(read_table(trials_csv), name, context)
-    plot_isolation(info, output)
+    plot_isolation(info, output, simple_level(baselines, context["objective"]))
     print(describe_isolation(info))
     return info

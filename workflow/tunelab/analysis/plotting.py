@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
@@ -53,3 +54,28 @@ def figure(path, *args, **kwargs):
 def short(trial: str) -> str:
     """A trial id as plots show it (ids are short already: t + 8 hex digits)."""
     return str(trial)
+
+
+SIMPLE_COLOR = "#b2182b"
+
+
+def draw_simple(ax, simple: tuple[str, float] | None) -> None:
+    """The best simple forecast's level (mean over periods) as a dashed line, the y-axis widened
+    to show it: a plot where every point is worse than the obvious forecast must say so."""
+    if simple is None or not np.isfinite(simple[1]):
+        return
+    name, level = simple
+    low, high = ax.get_ylim()
+    if not low <= level <= high:
+        pad = 0.05 * (max(high, level) - min(low, level))
+        ax.set_ylim(min(low, level - pad), max(high, level + pad))
+    ax.axhline(level, color=SIMPLE_COLOR, ls="--", lw=1.1,
+               label=f"best simple forecast ({name.replace('_', ' ')}): {level:.4g}")
+
+
+def simple_level(baselines, objective: str) -> tuple[str, float] | None:
+    """(name, mean over periods) of the best simple forecast in baselines.csv (a path, a rule's
+    possibly empty input, or None)."""
+    from tunelab.analysis.skill import best_simple, read_baselines
+
+    return best_simple(read_baselines(baselines), objective)

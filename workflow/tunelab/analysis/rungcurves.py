@@ -47,7 +47,8 @@ def plot_rung_curves(info: dict, path) -> None:
             ax.set_yscale("log")
         ax.set_ylim(low, high)
         ax.set_xlabel("epoch (dashed: rung boundaries, where promotions happen)")
-        ax.set_ylabel(f"{info['column']}, mean over periods and seeds")
+        label = "valid_mse (the validation loss)" if info["column"] == "valid_loss" else info["column"]
+        ax.set_ylabel(f"{label}, mean over periods and seeds")
         ax.set_title(f"Validation curves of {len(info['lines'])} trials through the rungs {rungs}")
         ax.legend(loc="upper right")
 
