@@ -39,7 +39,8 @@ def plot_rung_curves(info: dict, path) -> None:
             label = None if e in seen else name
             seen.add(e)
             ax.plot(line["epoch"], line["valid"], color=cmap.get(e, "black"), ls=":" if e == OUTSIDE else "-",
-                    lw=1.0 + 0.5 * rungs.index(e) if e in rungs else 1.2, alpha=0.8, label=label)
+                    lw=1.0 + 0.5 * rungs.index(e) if e in rungs else 1.2, alpha=0.8, label=label,
+                    marker="o" if len(line["epoch"]) < 3 else None, ms=4)  # a 1-epoch rung: a dot
         for e in rungs[:-1]:
             ax.axvline(e, color="0.3", ls="--", lw=0.8)
         low, high, log = info["ylim"]
