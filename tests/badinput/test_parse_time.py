@@ -50,3 +50,41 @@ def test_dry_run_refuses(tmp_path, monkeypatch, case):
 @pytest.mark.parametrize("case", REAL, ids=str)
 def test_real_run_refuses_before_writing(tmp_path, monkeypatch, case):
     refused_by_snakemake(tmp_path, monkeypatch, case)
+
+
+MUTANTS = ["dataset.encoding:unknown", "search.fidelity.min_epochs:above-epochs", "study:subfolder",
+           "load:all-empty", "resources.slurm_extra:--qos", "search.then:nothing-to-search"]
+
+
+def mutant(ident):
+    import test_mutations
+
+    return next(m for m in test_mutations.all_mutants() if m.id == ident)
+
+
+@pytest.mark.parametrize(("ident", "dry"), [
+    *[(ident, True) for ident in [*MUTANTS, "device:cuda-without-gpu"]],
+    ("device:cuda-without-gpu", False), ("load:all-empty", False),  # a real run: nothing starts
+])
+def test_generated_refusals_stop_snakemake_too(tmp_path, monkeypatch, ident, dry):
+    """Issue 21's classes through the real Snakemake: the same one line before anything is written
+    (a cuda study on a machine without a GPU started training jobs before)."""
+    import test_mutations
+    from conftest import synthetic_frame
+    from tunelab.machine import gpu_visible
+
+    if ident.startswith("device") and gpu_visible():
+        pytest.skip("this machine has a GPU")
+    m = mutant(ident)
+    monkeypatch.setenv("TUNELAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("TUNELAB_GPU_CHECK", raising=False)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    test_mutations.write(workdir, m, synthetic_frame(months=6).to_csv(index=False).encode())
+    proc = snakemake(workdir, *(["-n"] if dry else []), study=m.name, check=False, cores=1)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()
+             and not ln.startswith("Using workflow specific profile")]
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr[-2000:]
+    assert lines[0].startswith(f"tunelab: invalid study: params/{m.name}.yaml: "), lines[0]
+    assert all(word in lines[0] for word in m.expect), lines[0]
+    assert snapshot(workdir) == {}
