@@ -113,3 +113,18 @@ def test_plan_without_confirmation_seeds_counts_the_baselines_runs(workdir, monk
     out = capsys.readouterr().out  # the baseline (hidden_size 64 is not drawn) on the study's seeds
     assert "confirmation: up to 1 trials x 2 periods x 2 seeds = 4 runs in 2 jobs" in out
     assert "in all: up to 12 runs in 6 jobs" in out
+
+
+def test_plan_counts_the_adaptive_rounds(workdir, monkeypatch, capsys):
+    """An adaptive phase trains rounds x batch trials per group on every period and seed: they are
+    part of what the study trains, and `in all` counts them."""
+    from conftest import adaptive_tiny
+
+    monkeypatch.chdir(workdir)
+    write_study(workdir, "tiny", adaptive_tiny())  # 3 exploration trials, then 2 rounds of 2
+    assert main(["plan", "tiny", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    assert "1 periods x 3 trials x 2 seeds = 6 runs in 3 jobs" in out
+    assert ("adaptive phase (bayesian): 2 rounds x 2 trials x 1 group(s) = 4 trials x 1 periods x 2 seeds "
+            "= 8 runs") in out
+    assert "in all: up to 16 runs in 8 jobs" in out

@@ -134,3 +134,18 @@ def test_a_deleted_run_of_a_round_is_a_target_again_and_retrains_alone(finished)
     assert "train" not in job_counts(rerun.stdout + rerun.stderr)
     for k in (1, 2):
         assert (workdir / f"results/tiny/rounds/all/round{k}.csv").read_bytes() == rounds[k]
+
+
+def test_status_counts_the_adaptive_rounds_and_ranks_their_trials(finished):
+    """`tunelab status` counts every run the study will train, rounds included, and its board names
+    the adaptive trials as such (before, it showed the exploration's runs alone)."""
+    workdir, _ = finished
+    out = subprocess.run([sys.executable, "-m", "tunelab.cli", "status", "tiny"], cwd=workdir,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    runs = read_runs(workdir)
+    assert f"study tiny: {len(runs)} of {len(runs)} runs finished" in out.stdout  # 3 + 2 x 2 trials, 2 seeds
+    assert "adaptive" in out.stdout and "exploration" in out.stdout
+    best = runs.groupby("trial")["valid_mse"].mean().idxmin()
+    board = [line for line in out.stdout.splitlines() if line.lstrip().startswith("1 ")]
+    assert board and best in board[0]

@@ -46,7 +46,7 @@ def cmd_status(args) -> int:
     else:  # only the runs of the current plan, not those of earlier configurations
         paths, runs_planned = planned
         blocks, total = [p for p in paths if p.exists()], f" of {runs_planned}"
-    runs = runs_table(blocks)
+    runs = runs_table(blocks, adaptive_phases(study_dir))
     bad = int((runs["status"] != "ok").sum()) if len(runs) else 0
     print(f"study {study}: {len(runs)}{total} runs finished, {bad} infeasible")
     if planned is not None and (study_dir / "runs.csv").exists() and len(blocks) < len(planned[0]):
@@ -62,7 +62,8 @@ def cmd_status(args) -> int:
     varying = [c for c in hyperparameter_columns(runs) if runs[c].nunique() > 1]
     print(f"ranked by {objective} (mean over periods of the mean over seeds; lower is better)")
     with pd.option_context("display.width", 160, "display.max_columns", 30):
-        print(board[[*board.columns[:8], *varying]].to_string(float_format=lambda v: f"{v:.4g}"))
+        shown = 9 if board.columns[2] == "phase" else 8
+        print(board[[*board.columns[:shown], *varying]].to_string(float_format=lambda v: f"{v:.4g}"))
     _print_baselines(study_dir, objective)
     return 0
 
@@ -75,6 +76,8 @@ def status_board(runs, board, objective: str):
     out = board.assign(seeds=board["trial"].map(seeds), runs=board["trial"].map(count))
     out = out.rename(columns={"objective_mean": objective, "objective_std": "retrain_std"})
     first = ["trial", "group", "periods", "seeds", "runs", objective, "retrain_std", "period_std"]
+    if "phase" in out and runs["phase"].nunique() > 1:  # which trials the adaptive rounds chose
+        first.insert(2, "phase")
     return out[first + [c for c in out.columns if c not in first]]
 
 
@@ -116,8 +119,40 @@ def _planned_blocks(name: str, study_dir: Path) -> tuple[list[Path], int] | None
     root = study_dir.parent.parent  # metrics_files are relative to the working directory
     runs = len(sp.plan.periods) * len(sp.plan.trials) * len(sp.study.seeds)
     if sp.rungs is not None:  # with rungs: each run at the furthest rung it has reached so far
-        return [_furthest_rung(root, sp, *job) for job in sp.plan.jobs()], runs
-    return [root / p for p in metrics_files(sp)], runs
+        paths = [_furthest_rung(root, sp, *job) for job in sp.plan.jobs()]
+    else:
+        paths = [root / p for p in metrics_files(sp)]
+    adaptive, expected = _adaptive_blocks(sp, root)
+    return paths + adaptive, runs + expected * len(sp.plan.periods) * len(sp.study.seeds)
+
+
+def adaptive_phases(study_dir: Path) -> dict[str, tuple[str, int]]:
+    """trial -> ("adaptive", round) of every trial in the study's round files."""
+    import re
+
+    from tunelab.search.rounds import round_trials
+
+    phases = {}
+    for path in sorted((study_dir / "rounds").glob("*/round*.csv")):
+        k = int(re.sub(r"\D", "", path.stem) or 0)
+        phases.update({t.id: ("adaptive", k) for t in round_trials(str(path))})
+    return phases
+
+
+def _adaptive_blocks(sp, root: Path) -> tuple[list[Path], int]:
+    """The adaptive phase's blocks (the trials of the round files suggested so far, on every
+    period and seed block) and the number of trials its rounds will hold in all."""
+    from tunelab.search.rounds import groups
+    from tunelab.workflow import run_dir
+
+    then = sp.study.search.then
+    if then is None:
+        return [], 0
+    trials = sorted(adaptive_phases(root / "results" / sp.study.name))
+    blocks = sorted({b for _, _, b in sp.plan.jobs()})
+    paths = [root / run_dir(sp.study.name, p.id, t, b) / "metrics.json"
+             for t in trials for p in sp.plan.periods for b in blocks]
+    return paths, then.rounds * then.batch * len(groups(sp.study))
 
 
 def _furthest_rung(root: Path, sp, period: str, trial: str, block: str) -> Path:
@@ -164,18 +199,35 @@ def cmd_plan(args) -> int:
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
           f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
           f"{search_runs} runs in {len(plan.jobs())} jobs")
+    adaptive_runs, adaptive_jobs = _adaptive_size(sp)
     confirm = confirmation_size(plan)
     print(f"confirmation: up to {confirm['trials']} trials x {len(plan.periods)} periods x "
           f"{confirm['seeds']} seeds = {confirm['runs']} runs in {confirm['jobs']} jobs "
           "(the baseline and the best trial of each scientific value, retrained on fresh seeds "
           "before the decision)")
-    print(f"in all: up to {search_runs + confirm['runs']} runs in "
-          f"{len(plan.jobs()) + confirm['jobs']} jobs")
+    print(f"in all: up to {search_runs + adaptive_runs + confirm['runs']} runs in "
+          f"{len(plan.jobs()) + adaptive_jobs + confirm['jobs']} jobs")
     for row in plan.period_rows():
         print(f"  {row['period']}: train {row['train_start'][:10]}..{row['train_end'][:10]}, "
               f"valid ..{row['valid_end'][:10]}" + (f", test ..{row['test_end'][:10]}"
                                                     if row["test_end"] else ""))
     return 0
+
+
+def _adaptive_size(sp) -> tuple[int, int]:
+    """(runs, jobs) of the adaptive phase (search.then), printed; (0, 0) without one."""
+    from tunelab.search.rounds import groups
+
+    then = sp.study.search.then
+    if then is None:
+        return 0, 0
+    n_groups, periods, seeds = len(groups(sp.study)), len(sp.plan.periods), len(sp.study.seeds)
+    trials = then.rounds * then.batch * n_groups
+    blocks = len(sp.plan.seed_blocks)
+    print(f"adaptive phase ({then.algorithm}): {then.rounds} rounds x {then.batch} trials x {n_groups} "
+          f"group(s) = {trials} trials x {periods} periods x {seeds} seeds = {trials * periods * seeds} "
+          f"runs in {trials * periods * blocks} jobs (suggested round by round, after the exploration)")
+    return trials * periods * seeds, trials * periods * blocks
 
 
 def confirmation_size(plan) -> dict:
