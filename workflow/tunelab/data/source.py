@@ -297,8 +297,8 @@ def numeric(frame: pd.DataFrame, col: str, key: str, path: str) -> pd.Series:
 
 
 def check_target(values: pd.Series, col: str, path: str) -> None:
-    """A target with labels to learn: some value, and not one value everywhere (the scaling
-    divides by its standard deviation, and there is nothing to forecast)."""
+    """A target with labels to learn: some value, and not one value everywhere (nothing to
+    forecast; its scaling would have no spread to divide by: windows.py falls back to 1)."""
     observed = values.dropna()
     if observed.empty:
         raise DataError(f"dataset.target: column {col!r} in {path} has no value at all (data rows 1 "
@@ -307,8 +307,9 @@ def check_target(values: pd.Series, col: str, path: str) -> None:
     if observed.min() == observed.max():
         row = int(values.notna().to_numpy().argmax())
         raise DataError(f"dataset.target: column {col!r} in {path} is constant ({_plain(observed.iloc[0])!r} "
-                        f"from data row {row + 1} on): there is nothing to forecast, and scaling "
-                        "divides by its zero standard deviation; give a target that varies")
+                        f"on every labelled row, from data row {row + 1} on): there is nothing to "
+                        "forecast, and its standard deviation is zero, so it cannot be scaled; give "
+                        "a target that varies")
 
 
 def constant_columns(frame: pd.DataFrame, columns: list[str]) -> list[str]:
