@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from tunelab.analysis.convergence import _get_convergence_info, convergence_file
 from tunelab.analysis.study_context import make_context
 from tunelab.report.journal import write_journal
@@ -73,3 +74,33 @@ def test_convergence_of_a_study_where_nothing_is_feasible_yet(tmp_path):
     trials_table().assign(objective_mean=math.nan).to_csv(tmp_path / "trials.csv", index=False)
     info = convergence_file(str(tmp_path / "trials.csv"), make_context(), str(tmp_path / "c.png"))
     assert np.isinf(info["best"]).all() and (tmp_path / "c.png").exists()
+
+
+def test_the_journal_marks_the_decision_its_roles_and_draws_learning_curves(tmp_path):
+    """The dashboard's best trial is not always the one adopted: the study carries the verdict,
+    the baseline and the candidate are marked with their confirmed means, each trial has its
+    per-period values and its validation curve (intermediate values)."""
+    import json
+
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    trials_table().to_csv(tmp_path / "trials.csv", index=False)
+    decision = {"verdict": "REJECT", "headline": "The candidate tc is worse than the baseline.",
+                "baseline": {"trial": "ta"}, "candidate": {"trial": "tc"},
+                "periods": [{"period": "v1", "baseline_mean": 0.41, "candidate_mean": 0.44}]}
+    (tmp_path / "decision.json").write_text(json.dumps(decision))
+    pd.DataFrame([{"period": "v1", "trial": "tc", "seed": s, "epoch": e, "valid_loss": 1.0 / e + s}
+                  for s in (0, 1) for e in (1, 2, 3)]).to_parquet(tmp_path / "curves.parquet")
+    path = tmp_path / "optuna.journal"
+    write_journal(str(tmp_path / "trials.csv"), make_context(study="s", space=SPACE), str(path),
+                  str(tmp_path / "decision.json"), str(tmp_path / "curves.parquet"))
+    study = optuna.load_study(study_name="s", storage=JournalStorage(JournalFileBackend(str(path))))
+    assert study.user_attrs["decision"].startswith("REJECT: The candidate tc")
+    by_id = {t.user_attrs["trial"]: t for t in study.trials}
+    assert by_id["tc"].user_attrs["role"] == "candidate: REJECT"
+    assert by_id["ta"].user_attrs["role"].startswith("baseline")
+    assert by_id["tc"].user_attrs["confirmed v1"] == 0.44 and by_id["ta"].user_attrs["confirmed v1"] == 0.41
+    assert "period v1" in by_id["td"].user_attrs
+    assert by_id["tc"].intermediate_values == {1: 1.5, 2: 1.0, 3: pytest.approx(0.5 + 1 / 3)}

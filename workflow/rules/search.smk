@@ -33,6 +33,8 @@ checkpoint suggest:
 rule journal:
     input:
         "results/{study}/trials.csv",
+        decision="results/{study}/decision.json",  # the baseline and the candidate, marked
+        curves="results/{study}/curves.parquet",  # learning curves, as Optuna's intermediate values
     output:
         "results/{study}/optuna.journal",
     params:
