@@ -356,3 +356,20 @@ def test_a_study_without_a_scientific_hyperparameter_still_gets_its_question_ans
     kept = verdict(runs, values, no_science)
     assert kept["question"]["winner"] == "the baseline" and "keep the baseline" in kept["question"]["answer"]
     assert "## The study's question" in decision_markdown(kept, no_science)
+
+
+def test_no_rerun_is_advised_that_cannot_change_the_verdict():
+    """Within noise, but the point gain is already below what the change asks for: more seeds
+    cannot make it an ADOPT, and the verdict says so instead of asking for them."""
+    runs, values = confirm(0.500, 0.499, std=0.02)  # +0.2%, 2 changes need 1.0%
+    d = verdict(runs, values)
+    assert d["verdict"] == "INCONCLUSIVE"
+    assert "More seeds would not change the verdict" in d["headline"]
+    assert "may settle it" not in d["headline"]
+
+
+def test_a_period_with_one_seed_shows_no_test_not_p_equals_one():
+    runs, values = confirm(0.50, 0.45)
+    one = runs[runs["seed"] == SEEDS[0]]
+    text = decision_markdown(verdict(one, values), ctx())
+    assert "no test (one seed)" in text and "| 1 |" not in text

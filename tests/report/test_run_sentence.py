@@ -38,3 +38,12 @@ def test_trials_a_rung_stopped_are_not_counted_with_those_trained_fully():
     assert "2 of the 3 trials stopped at a rung are worse too, measured after fewer epochs" in text
     assert rung_losers(["t2"], {"t2"}, 3, "linear").startswith(
         "Every trial trained to the full budget beats linear")
+
+
+def test_agreement_is_named_by_the_weaker_of_its_two_measures():
+    from tunelab.report.markdown import agreement_word
+
+    assert agreement_word(0.42, 0.13) == "weak"
+    assert agreement_word(0.75, 0.72) == "strong"
+    assert agreement_word(0.8, 0.5) == "moderate"
+    assert agreement_word(0.5, float("nan")) == "moderate"

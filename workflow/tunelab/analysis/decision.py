@@ -340,10 +340,12 @@ def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float)
                 f"evidence that the gain is noise. Set confirm_seeds: {POWERED_SEEDS + 2} or more and "
                 "run again.", detail, complexity]
     if case == "within_noise":
+        advice = ("More confirm_seeds or periods may settle it." if mean_rel >= out["required_gain"] else
+                  f"More seeds would not change the verdict: even beyond noise, a gain of {pct(mean_rel)} "
+                  f"is below the {100 * out['required_gain']:.1f}% its {len(changed)} change(s) ask for.")
         return [f"The candidate {cand} is better on average ({pct(mean_rel)}), but on "
                 f"{_names(facts['noise'])} the difference is within seed noise (one-sided Welch p >= "
-                f"{alpha}): the gain is not shown to hold on every period. More confirm_seeds or "
-                "periods may settle it.", detail, complexity]
+                f"{alpha}): the gain is not shown to hold on every period. {advice}", detail, complexity]
     if case == "too_small":
         return [f"The candidate {cand} is better on every period, but by {pct(mean_rel)} on "
                 f"average, less than its {len(changed)} change(s) ask for "
@@ -578,10 +580,16 @@ def _per_period_lines(d: dict) -> list[str]:
         "candidate": f"{fmt(p['candidate_mean'])} ± {fmt(p['candidate_std'])} (n={p['n_candidate']})",
         "gain": fmt(p["gain"]), "relative": pct(p["relative_gain"]),
         "Welch t": "inf" if math.isinf(p["t"]) else fmt(p["t"], 3),
-        "p (better)": fmt(p["p_better"], 2), "outcome": p["outcome"]} for p in d["periods"]])
+        "p (better)": fmt(p["p_better"], 2) if _tested(p) else "no test (one seed)",
+        "outcome": p["outcome"]} for p in d["periods"]])
     return ["", f"## Per period ({d['objective']}, mean ± std over {which})", "", markdown_table(frame), "",
             f"Mean gain {fmt(d['mean_gain'])} ({pct(d['mean_relative_gain'])}); required for "
             f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."]
+
+
+def _tested(p: dict) -> bool:
+    """Whether Welch's test ran on this period (two or more seeds on each side)."""
+    return min(p["n_baseline"], p["n_candidate"]) >= 2
 
 
 def _question_lines(q: dict, context: dict) -> list[str]:

@@ -411,6 +411,16 @@ def trainer_lines(check: dict | None) -> list[str]:
             f"({trial}{p['detail'].split(';')[0]})." for p in broken]
 
 
+def agreement_word(kendall_w: float, spearman_mean: float) -> str:
+    """How well the periods agree on the trials' order, by the weaker of Kendall's W and the mean
+    pairwise Spearman (W 0.42 beside a mean Spearman of 0.13 is not 'moderate')."""
+    def word(x: float) -> int:
+        return 2 if x >= 0.7 else 1 if x >= 0.4 else 0
+
+    levels = [word(x) for x in (kendall_w, spearman_mean) if x is not None and math.isfinite(x)]
+    return ("weak", "moderate", "strong")[min(levels)] if levels else "weak"
+
+
 def variance_lines(v: dict) -> list[str]:
     rs, ra, sv = v["retrain_std"], v["rank_agreement"], v["study"]
     if not noise_measured(v):
@@ -423,8 +433,7 @@ def variance_lines(v: dict) -> list[str]:
                  "period: " + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
                  + ". Differences smaller than about twice this are seed noise."]
     if ra["periods"] >= 2 and ra["trials"] >= 3:
-        strength = ("strong" if ra["kendall_w"] >= 0.7 else "moderate" if ra["kendall_w"] >= 0.4
-                    else "weak")
+        strength = agreement_word(ra["kendall_w"], ra["spearman_mean"])
         lines.append(f"- **Data variance**: the periods agree {strength}ly on the order of the trials "
                      f"(Kendall's W {fmt(ra['kendall_w'], 2)} over {ra['trials']} trials; mean "
                      f"Spearman between periods {fmt(ra['spearman_mean'], 2)}).")
