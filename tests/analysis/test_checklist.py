@@ -157,3 +157,13 @@ def test_trials_a_rung_stopped_are_not_told_fewer_or_more_epochs_would_do():
     assert set(plain.trials) == {tid(0), tid(1), tid(2)}
     item = items_by_key(curve_items(curves, table, planned, stopped={tid(0), tid(1)}))["saturated_early"]
     assert item.trials == [tid(2)] and "2 a rung stopped are left out" in item.summary
+
+
+def test_sampled_enough_counts_the_uniform_draws_only():
+    """One adaptive trial far better than the exploration: the expected-best-of-n argument is
+    about uniform draws, so it is left out (and said to be), not read as 'more trials may pay'."""
+    alike = [trial(i, 0.50 + 0.001 * i, std=0.02, group="hidden_size=16") for i in range(8)]
+    _, table = tables(alike + [trial(9, 0.30, std=0.02, group="hidden_size=16")])
+    table.loc[table["trial"] == tid(9), "phase"] = "adaptive"
+    item = sampled_item(table, context())
+    assert item.verdict == "ok" and "1 adaptive or rung-stopped trial(s) left out" in item.summary

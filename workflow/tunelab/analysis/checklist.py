@@ -321,7 +321,15 @@ def budget_curve(values: np.ndarray, max_m: int | None = None) -> list[dict]:
 
 
 def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
+    """Would half the budget have found the same best? Over the exploration's uniform draws only:
+    the expected best of n draws assumes them (an adaptive round's trials are not), and over the
+    trials trained fully (a rung's value is not the full budget's)."""
     rows = overall(trials).dropna(subset=["objective_mean"])
+    left_out = len(rows)
+    if "phase" in rows:
+        rows = rows[rows["phase"].fillna("exploration") == "exploration"]
+    rows = rows[~stopped_at_a_rung(rows, context)]
+    left_out -= len(rows)
     pooled = pooled_retrain_std(trials)["overall"]
     if len(rows) < 3:
         return Item("sampled_enough", "n/a", f"Only {len(rows)} feasible trial(s): too few to tell.")
@@ -357,6 +365,9 @@ def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
         "warning": "The expected best still improves by more than the retrain std from half the "
                    "trials to all: more trials may pay.",
     }[worst]
+    if left_out:
+        summary += (f" (Over the exploration's uniform draws trained fully; {left_out} adaptive or "
+                    "rung-stopped trial(s) left out.)")
     return Item("sampled_enough", worst, summary, details, [], {"curves": curves})
 
 
