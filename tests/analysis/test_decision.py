@@ -257,7 +257,7 @@ def test_values_not_separated_beyond_noise_are_said_plainly():
     assert q["answer"].startswith("No clear answer")
     assert "not separated beyond retrain noise" in q["answer"]
     assert "is best" not in q["answer"]
-    assert "0.1x the retrain std" in q["answer"]  # the lead, in units of the noise
+    assert "0.1x the confirmation retrain std" in q["answer"]  # the lead, in units of the noise
 
 
 def test_the_gain_is_credited_to_the_hyperparameters_that_made_it():

@@ -353,7 +353,7 @@ def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
         verdicts.append(verdict)
         details.append(f"{label}{n} trials; expected best with {max(n // 2, 1)}: {fmt(half)}, with "
                        f"{n}: {fmt(full)}; the second half of the budget buys {fmt(gain)} "
-                       f"({ratio:.1f}x the retrain std {fmt(pooled)})")
+                       f"({ratio:.1f}x the search's pooled retrain std {fmt(pooled)})")
         curves[str(group) if per_group else ""] = budget_curve(v)
     if not verdicts:
         return Item("sampled_enough", "n/a", "Too few trials per group to tell.")

@@ -448,7 +448,8 @@ def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict
     lead = float(np.nanmean([p["gain"] for p in periods])) if periods else math.nan
     variances = [v.var(ddof=1) for side in (mine, theirs) for v in side.values() if len(v) > 1]
     noise = float(np.sqrt(np.mean(variances))) if variances else math.nan
-    size = (f"leads it by {fmt(lead)} on average, {lead / noise:.2g}x the retrain std {fmt(noise)}"
+    size = (f"leads it by {fmt(lead)} on average, {lead / noise:.2g}x the confirmation retrain std "
+            f"{fmt(noise)} (both values' fresh seeds, pooled)"
             if np.isfinite(noise) and noise > 0 else f"leads it by {fmt(lead)} on average")
     against = other["group"]
     clear = bool(outcomes) and all(o == "better" for o in outcomes)

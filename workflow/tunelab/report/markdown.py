@@ -428,7 +428,8 @@ def variance_lines(v: dict) -> list[str]:
                  "seeds on a period (seeds: 1), so the seed noise is unknown: no difference in "
                  "this report can be called within or beyond seed noise. Set seeds: 2 or more."]
     else:
-        lines = [f"- **Trial (retrain) variance**: pooled std over seeds {fmt(rs['overall'])} "
+        lines = [f"- **Trial (retrain) variance**, the search's yardstick: pooled std over the "
+                 f"search's seeds {fmt(rs['overall'])} "
                  f"(over the better half of each period's trials, {rs['trials']} in all); per "
                  "period: " + ", ".join(f"{p} {fmt(s)}" for p, s in rs["by_period"].items())
                  + ". Differences smaller than about twice this are seed noise."]
