@@ -13,8 +13,8 @@ duplicated rows, mixed UTC offsets. Shuffled rows, one UTC offset and constant f
 accepted (features with a note) and must plan exactly as the clean data does.
 
 `python -m pytest -q -s tests/badinput/test_mutations.py` prints the count; on 2026-12-06:
-"mutations: 396 cases generated, 396 refused as promised" (the number moves with the schema;
-the same generator run on the code before issue 21 counted 397 cases, 345 refused as promised).
+"mutations: 397 cases generated, 397 refused as promised" (the number moves with the schema;
+the same generator run on the code before issue 21 counted 398 cases, 345 refused as promised).
 """
 
 from __future__ import annotations
@@ -190,6 +190,8 @@ def rule_mutants() -> list[Mutant]:
         Mutant("search.then:nothing-to-search", ("search.then",),
                put(put(base, ("search", "then"), {"algorithm": "bayesian"}),
                    ("hyperparameters", "learning_rate"), 0.01)),
+        Mutant("fidelity.train:longer-than-training", ("fidelity.train", "'12m'", "training window"),
+               put(base, ("fidelity",), {"train": ["12m"]})),
         Mutant("study:subfolder", ("study files live directly in params/",), base, name="sub/tiny",
                extra={STUDY: base}),
     ]

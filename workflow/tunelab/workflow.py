@@ -15,6 +15,7 @@ from tunelab.data.periods import PeriodError
 from tunelab.data.profile import DataError, WindowCheck, dataset_profile
 from tunelab.machine import device_problem
 from tunelab.sanity.fast_mode import fast_mode, fast_requested, fast_values
+from tunelab.sanity.fidelity import fidelity_plan
 from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, bracket_sizes, make_rung_plan, rung_dir, rung_epochs
@@ -50,6 +51,7 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
             study, plan = fast_mode(study, plan)
         groups(study)  # an adaptive phase with nothing to search stops here
         rungs = plan_rungs(study, plan)
+        fidelity_plan(StudyPlan(study, plan))  # fidelity.train too long for a period (sanity.smk)
     except USER_ERRORS as exc:
         raise StudyError(in_file(path, exc)) from None
     notes = [*plan_notes(study, plan, fits.skipped if fits else {}),
