@@ -203,16 +203,42 @@ def phase_columns(board: pd.DataFrame) -> dict:
     return {"phase": board["phase"].to_numpy(), "round": board["round"].to_numpy()}
 
 
-def convergence_lines(plots: dict, context: dict) -> list[str]:
-    """The convergence plot: best objective so far against trials, phases and rounds marked."""
+def convergence_lines(plots: dict, context: dict, trials=None, variance: dict | None = None) -> list[str]:
+    """The convergence plot: best objective so far against trials, phases and rounds marked; and
+    what the adaptive phase bought, in units of the search's retrain std."""
     if not plots.get("convergence"):
         return []
-    return ["## Convergence", "",
-            f"Best {context['objective']} so far against the trials in the order the search drew "
-            "them (exploration first, then each adaptive round); the band is the retrain std of "
-            "the best trial. Adaptive trials are not uniform draws: axis plots over them are biased "
-            "towards the region the optimiser favoured.", "",
-            f"![convergence]({plots['convergence']})", ""]
+    lines = ["## Convergence", "",
+             f"Best {context['objective']} so far against the trials in the order the search drew "
+             "them (exploration first, then each adaptive round); the band is the retrain std of "
+             "the best trial. Adaptive trials are not uniform draws: axis plots over them are biased "
+             "towards the region the optimiser favoured.", ""]
+    bought = adaptive_gain(trials, context, variance) if trials is not None else None
+    return lines + ([bought, ""] if bought else []) + [f"![convergence]({plots['convergence']})", ""]
+
+
+def adaptive_gain(trials, context: dict, variance: dict | None) -> str | None:
+    """What the adaptive phase bought over the exploration's best, in units of the search's
+    retrain std, and how many of its trials sat on an edge of the search range."""
+    from tunelab.analysis.tables import unit_position
+
+    rows = overall(trials).dropna(subset=["objective_mean"])
+    if "phase" not in rows or not (rows["phase"] == "adaptive").any():
+        return None
+    explored = rows[rows["phase"] != "adaptive"]["objective_mean"].min()
+    adaptive = rows[rows["phase"] == "adaptive"]
+    gain = explored - min(explored, adaptive["objective_mean"].min())
+    noise = ((variance or {}).get("retrain_std") or {}).get("overall", math.nan)
+    size = f" ({gain / noise:.2g}x the search's retrain std)" if noise and math.isfinite(noise) else ""
+    ranged = {n: i for n, i in context["space"].items() if i.get("kind") != "categorical" and n in adaptive}
+    edge = sum(any(abs(unit_position(float(r[n]), i) - 0.5) >= 0.475 for n, i in ranged.items()
+                   if pd.notna(r[n])) for _, r in adaptive.iterrows())
+    text = (f"The adaptive phase's {len(adaptive)} trials improved the exploration's best by "
+            f"{fmt(gain)}{size}.")
+    if edge:
+        text += (f" {edge} of them lie on an edge of the search range (within 2.5% of it): the "
+                 "optimiser is pushing against the range; widen it (see the checklist).")
+    return text
 
 
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
@@ -223,7 +249,7 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     lines = summary_section(trials, runs, periods, decision, context)
     lines += periods_section(periods, plots)
     lines += leaderboard_section(trials, variance, context, baselines)
-    lines += convergence_lines(plots, context)
+    lines += convergence_lines(plots, context, trials, variance)
     lines += rungs_section(rungs_md, plots)
     lines += ["## Variance", ""] + variance_lines(variance) + trainer_lines(trainer_check) + [""]
     lines += axis_section(trials, plots, context)
