@@ -182,8 +182,9 @@ def plot_curves_all(info: dict, path) -> None:
                           loc="upper left", bbox_to_anchor=(1.01, 1.0), title="best trials / groups")
         note = "" if len(info["all_periods"]) == len(periods) else \
             f" (first {len(periods)} of {len(info['all_periods'])} periods)"
-        fig.suptitle(f"Training curves of all {info['trials']} trials{note}: mean over seeds while "
-                     "every seed runs, then each seed still running (thin)", y=1.0)
+        fig.suptitle(f"Training curves of all {info['trials']} trials{note}: thick, the best "
+                     f"{len(info['highlight'])}; each line the mean over seeds while every seed runs, "
+                     "then a half-width line per seed still running", y=1.0)
         fig.tight_layout()
 
 
@@ -232,7 +233,9 @@ def plot_curves_best(info: dict, path) -> None:
                     _line("0.3", info["labels"]["train"], "--")]
         axes[0][cols - 1].legend(handles=handles, loc="upper left",
                                  bbox_to_anchor=(1.02 if shared else 1.3, 1.0))
-        fig.suptitle("Best trial of each scientific value: training curves", y=1.0)
+        scientific = any(e["group"] for e in info["best"])  # no scientific hyperparameter: one best
+        fig.suptitle("Best trial of each scientific value: training curves" if scientific else
+                     "Best trial: training curves (the study has no scientific hyperparameter)", y=1.0)
         fig.tight_layout()
 
 
