@@ -8,8 +8,10 @@ torch also reaches through torch.cuda) or /dev/dxg (WSL 2). CUDA_VISIBLE_DEVICES
 
 Under a cluster executor (`--executor slurm`, or a profile that names one, such as profiles/slurm)
 the training jobs run on other nodes, whose GPUs this machine cannot see: the check is skipped
-there, with a note. TUNELAB_GPU_CHECK=0 skips it anywhere (e.g. `tunelab validate` on a login node
-for a study that SLURM will run on GPU nodes).
+there, with a note; so is a job's own parse (`--mode remote` or `subprocess`: Snakemake re-reads
+the Snakefile inside each cluster job, on whatever node it got, a CPU node for the data rules).
+TUNELAB_GPU_CHECK=0 skips it anywhere (e.g. `tunelab validate` on a login node for a study that
+SLURM will run on GPU nodes).
 """
 
 from __future__ import annotations
@@ -51,9 +53,10 @@ def device_problem(device: str, argv: list[str] | None = None, env=None) -> tupl
     env = os.environ if env is None else env
     if device != "cuda" or env.get("TUNELAB_GPU_CHECK", "1").strip().lower() in ("0", "off", "no", "false"):
         return None, None
-    if gpu_visible(env):
-        return None, None
-    executor = cluster_executor(sys.argv if argv is None else argv, env)
+    argv = sys.argv if argv is None else argv
+    if gpu_visible(env) or _option(argv, ("--mode",)) not in (None, "default"):
+        return None, None  # a job of a run (--mode remote|subprocess): its main process checked
+    executor = cluster_executor(argv, env)
     if executor:
         return None, (f"device: cuda and no GPU on this machine: not checked here, the training "
                       f"jobs run on the {executor} executor's nodes")
