@@ -126,6 +126,8 @@ rule report:
         rungs=lambda w: [f"results/{w.study}/rungs.md"] if get_study(w).rungs is not None else [],
         trainer_check=lambda w: [f"results/{w.study}/trainer_check.json"] if checks_trainer(get_study(w))
         else [],
+        importance=lambda w: [f"results/{w.study}/importance.csv"] if importance_applies(get_study(w))
+        else [],
     output:
         md="results/{study}/report.md",
         summary="results/{study}/summary.json",

@@ -15,24 +15,8 @@ from __future__ import annotations
 
 import math
 
+from tunelab.analysis.optuna_space import distribution, param_value  # noqa: F401 (re-exported)
 from tunelab.io import atomic_path
-
-
-def distribution(info: dict):
-    import optuna.distributions as d
-
-    if info["kind"] == "categorical":
-        return d.CategoricalDistribution(list(info["points"]))
-    if info["kind"] == "integer":
-        return d.IntDistribution(int(info["low"]), int(info["high"]), log=info["scaling"] == "log")
-    return d.FloatDistribution(float(info["low"]), float(info["high"]), log=info["scaling"] == "log")
-
-
-def param_value(info: dict, value):
-    """A trials.csv cell as the distribution wants it (pandas reads an int column with gaps as float)."""
-    if info["kind"] == "categorical":
-        return next(p for p in info["points"] if p == value or str(p) == str(value))
-    return int(value) if info["kind"] == "integer" else float(value)
 
 
 def journal_trials(trials, context: dict, decision: dict | None = None, curves=None) -> list:

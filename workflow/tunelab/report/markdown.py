@@ -243,15 +243,18 @@ def adaptive_gain(trials, context: dict, variance: dict | None) -> str | None:
 
 def report_markdown(trials, runs, periods, variance, checklist_md, decision, decision_md,
                     plots: dict, context: dict, baselines: pd.DataFrame | None = None,
-                    rungs_md: str = "", trainer_check: dict | None = None) -> str:
+                    rungs_md: str = "", trainer_check: dict | None = None,
+                    importance: pd.DataFrame | None = None) -> str:
     """report.md: the summary, then one section per kind of evidence, in reading order.
-    `trainer_check`: what the study's own trainer was found to keep (tunelab.train.check)."""
+    `trainer_check`: what the study's own trainer was found to keep (tunelab.train.check);
+    `importance`: importance.csv (tunelab.analysis.importance)."""
     lines = summary_section(trials, runs, periods, decision, context)
     lines += periods_section(periods, plots)
     lines += leaderboard_section(trials, variance, context, baselines)
     lines += convergence_lines(plots, context, trials, variance)
     lines += rungs_section(rungs_md, plots)
     lines += ["## Variance", ""] + variance_lines(variance) + trainer_lines(trainer_check) + [""]
+    lines += importance_lines(importance, plots)
     lines += axis_section(trials, plots, context)
     lines += isolation_section(trials, plots, context)
     lines += ["## Training curves", "", f"![all training curves]({plots['curves_all']})", "",
@@ -259,6 +262,29 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     lines += ["## Checklist", "", _demote(checklist_md), ""]
     lines += ["## Decision", "", _demote(decision_md), ""]
     return "\n".join(lines)
+
+
+def importance_lines(table: pd.DataFrame | None, plots: dict) -> list[str]:
+    """Which hyperparameters matter: the sentence, the pooled table with its intervals, the plot."""
+    from tunelab.analysis.importance import importance_sentence
+
+    if table is None:
+        return []
+    lines = ["## Which hyperparameters matter", "", importance_sentence(table), ""]
+    if len(table):
+        pooled = table[table["scope"] == "all"].sort_values("importance", ascending=False)
+        per = table[table["scope"] != "all"].pivot(index="hyperparameter", columns="scope", values="importance")
+        frame = pd.DataFrame({"hyperparameter": pooled["hyperparameter"],
+                              "importance [5-95%]": [f"{r.importance:.2f} [{r.low:.2f}, {r.high:.2f}]"
+                                                     for r in pooled.itertuples()],
+                              **{str(c): [fmt(per.at[h, c], 2) for h in pooled["hyperparameter"]]
+                                 for c in per.columns}})
+        lines += [markdown_table(frame), "", "fANOVA (Optuna) on the trials that ran on every period "
+                  "and, with rungs, to the full budget; the range over resampled trials, periods and "
+                  "seeds; one column per period alone.", ""]
+    if plots.get("importance"):
+        lines += [f"![importance]({plots['importance']})", ""]
+    return lines
 
 
 def run_sentence(runs, periods, n_trials: int, bad: int, context: dict) -> str:
@@ -523,12 +549,20 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
     text = report_markdown(trials, runs, periods, variance, Path(inputs["checklist"]).read_text(),
                            decision, Path(inputs["decision"]).read_text(), plots, context, baselines,
                            _read_optional(inputs.get("rungs")),
-                           json.loads(_read_optional(inputs.get("trainer_check")) or "null"))
+                           json.loads(_read_optional(inputs.get("trainer_check")) or "null"),
+                           _optional_table(inputs.get("importance")))
     summary = summary_numbers(trials, runs, variance, checklist, decision, context, baselines)
     write_text(out_md, text)
     write_text(out_json, json.dumps(summary, indent=1) + "\n")
     print(json.dumps(summary, indent=1))
     return summary
+
+
+def _optional_table(path) -> pd.DataFrame | None:
+    """A CSV input that may be an empty list (the rule does not apply to the study)."""
+    if not path or (not isinstance(path, str) and not len(path)):
+        return None
+    return read_table(path if isinstance(path, str) else path[0])
 
 
 def _read_optional(path) -> str:

@@ -1,0 +1,67 @@
+"""Which hyperparameters matter, with error bars: on a synthetic study where only the learning
+rate matters, its importance is high with a narrow interval and the others' reach 0; noisy seeds
+widen the intervals; each period gets its own figure."""
+
+import numpy as np
+import pandas as pd
+from tunelab.analysis.importance import importance_sentence, importance_table
+from tunelab.analysis.study_context import make_context
+
+SPACE = {"learning_rate": {"role": "nuisance", "kind": "continuous", "low": 1e-4, "high": 1e-1,
+                           "scaling": "log", "points": []},
+         "weight_decay": {"role": "nuisance", "kind": "continuous", "low": 1e-6, "high": 1e-2,
+                          "scaling": "log", "points": []},
+         "hidden_size": {"role": "nuisance", "kind": "categorical", "low": None, "high": None,
+                         "scaling": "linear", "points": [16, 64, 256]}}
+
+
+def study(trials=30, noise=0.01, seed=0):
+    """runs.csv and trials.csv of a study whose objective depends on the learning rate alone."""
+    rng = np.random.default_rng(seed)
+    runs = []
+    for i in range(trials):
+        values = {"learning_rate": float(10 ** rng.uniform(-4, -1)),
+                  "weight_decay": float(10 ** rng.uniform(-6, -2)),
+                  "hidden_size": int(rng.choice([16, 64, 256]))}
+        truth = 0.4 + 0.1 * (np.log10(values["learning_rate"]) + 2.5) ** 2
+        for period in ("v1", "v2"):
+            for s in range(3):
+                runs.append({"trial": f"t{i:03d}", "period": period, "seed": s, "status": "ok",
+                             "valid_mse": truth + noise * rng.normal(), **values})
+    runs = pd.DataFrame(runs)
+    trials_csv = runs.groupby("trial", as_index=False).agg(objective_mean=("valid_mse", "mean"))
+    trials_csv["period"] = "all"
+    return runs, trials_csv
+
+
+def ctx():
+    return make_context(space=SPACE, nuisance=list(SPACE), objective="valid_mse")
+
+
+def pooled(table):
+    return table[table["scope"] == "all"].set_index("hyperparameter")
+
+
+def test_the_one_that_matters_is_high_and_narrow_and_the_others_reach_zero():
+    runs, trials = study()
+    table = importance_table(runs, trials, ctx(), resamples=15)
+    p = pooled(table)
+    assert p.at["learning_rate", "importance"] > 0.7 and p.at["learning_rate", "low"] > 0.4
+    assert p.at["weight_decay", "low"] <= 0.05 and p.at["hidden_size", "low"] <= 0.05
+    assert set(table["scope"]) == {"all", "v1", "v2"}  # each period on its own too
+    text = importance_sentence(table)
+    assert text.startswith("learning_rate explains") and "the data cannot tell" in text
+    assert "hidden_size" in text and "weight_decay" in text
+
+
+def test_noisy_seeds_widen_the_intervals():
+    quiet = pooled(importance_table(*study(noise=0.001), ctx(), resamples=15))
+    noisy = pooled(importance_table(*study(noise=0.3), ctx(), resamples=15))
+    width = lambda p: float((p["high"] - p["low"]).sum())  # noqa: E731
+    assert width(noisy) > width(quiet)
+    assert noisy.at["learning_rate", "importance"] < quiet.at["learning_rate", "importance"]
+
+
+def test_too_few_trials_are_flagged():
+    runs, trials = study(trials=8)
+    assert "Only 8 trials" in importance_sentence(importance_table(runs, trials, ctx(), resamples=5))

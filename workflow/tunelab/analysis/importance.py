@@ -1,0 +1,171 @@
+"""Which hyperparameters matter, with error bars.
+
+Optuna's fANOVA importance (`optuna.importance.FanovaImportanceEvaluator`, public API, on an
+in-memory study of the finished trials) gives one number per searched hyperparameter: the share
+of the variance of the objective across trials that its main effect explains (normalised to sum
+to 1). One number hides how little it may rest on: with a few dozen trials, a hyperparameter that
+does nothing can come out on top. So the study's own measurements are resampled: the trials (a
+bootstrap over the search's draws), the periods, and the seeds within each trial and period; the
+importance is recomputed on each resample and its 5-95% range reported beside the point figure.
+The same per period (seeds and trials resampled on that period alone) shows whether it holds in
+every period.
+
+Only feasible trials that ran on every period count, and, with rungs, only those trained to the
+full budget (a rung's value is not comparable). Adaptive trials are included (fANOVA's forest
+does not assume uniform draws), and the figure says how many trials it rests on.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from tunelab.analysis.tables import overall, read_table, stopped_at_a_rung
+
+RESAMPLES = 40
+N_TREES = 32
+TOO_FEW = 12  # trials: below this the figure is flagged
+NOTHING = 0.05  # an interval that reaches this is "the data cannot tell it from nothing"
+COLUMNS = ["scope", "hyperparameter", "importance", "low", "high", "trials"]
+
+
+def measurements(runs: pd.DataFrame, trials: pd.DataFrame, context: dict):
+    """(values, params): {(trial, period): seeds' objective} of the trials that count, and their
+    searched hyperparameters (one row per trial)."""
+    objective = context["objective"]
+    board = overall(trials)
+    stopped = set(board.loc[stopped_at_a_rung(board, context), "trial"])
+    ok = runs[(runs["status"] == "ok") & ~runs["trial"].isin(stopped)].dropna(subset=[objective])
+    periods = sorted(runs["period"].astype(str).unique())
+    complete = ok.groupby("trial")["period"].nunique()
+    keep = complete.index[complete == len(periods)]
+    ok = ok[ok["trial"].isin(keep)]
+    names = [n for n in context["space"] if n in ok and ok[n].nunique() > 1]
+    values = {(t, str(p)): g[objective].to_numpy(float) for (t, p), g in ok.groupby(["trial", "period"])}
+    params = ok.drop_duplicates("trial").set_index("trial")[names]
+    return values, params, periods
+
+
+def fanova(means: dict[str, float], params: pd.DataFrame, space: dict, seed: int = 0) -> dict[str, float]:
+    """fANOVA importance of each column of `params` for the trials' `means` (trial -> objective);
+    a trial may appear more than once (a bootstrap resample)."""
+    import optuna
+    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+
+    from tunelab.analysis.optuna_space import distribution, param_value
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    dists = {n: distribution(space[n]) for n in params.columns}
+    study = optuna.create_study(direction="minimize")
+    study.add_trials([optuna.trial.create_trial(
+        params={n: param_value(space[n], params.at[t, n]) for n in params.columns},
+        distributions=dists, value=float(v)) for t, v in means if math.isfinite(v)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=N_TREES, seed=seed))
+    return {n: float(found.get(n, 0.0)) for n in params.columns}
+
+
+def trial_means(values: dict, trials: list[str], periods: list[str], rng=None) -> list[tuple[str, float]]:
+    """(trial, mean over periods of its seeds' mean) for each of `trials`; with `rng`, each
+    (trial, period)'s seeds are resampled with replacement."""
+    out = []
+    for t in trials:
+        per = []
+        for p in periods:
+            v = values[(t, p)]
+            per.append(float(np.mean(rng.choice(v, len(v)) if rng is not None else v)))
+        out.append((t, float(np.mean(per))))
+    return out
+
+
+def scope_rows(values: dict, params: pd.DataFrame, space: dict, periods: list[str], scope: str,
+               resamples: int = RESAMPLES) -> list[dict]:
+    """The importance of each hyperparameter on `periods` (scope: 'all' or the one period), with
+    the 5-95% range over resampled trials, periods (when several) and seeds."""
+    trials = list(params.index)
+    point = fanova(trial_means(values, trials, periods), params, space)
+    rng = np.random.default_rng(0)
+    draws = {n: [] for n in params.columns}
+    for b in range(resamples):
+        chosen = list(rng.choice(trials, len(trials)))
+        chosen_periods = list(rng.choice(periods, len(periods))) if len(periods) > 1 else periods
+        found = fanova(trial_means(values, chosen, chosen_periods, rng), params, space, seed=b + 1)
+        for n, v in found.items():
+            draws[n].append(v)
+    return [{"scope": scope, "hyperparameter": n, "importance": point[n],
+             "low": float(np.quantile(draws[n], 0.05)), "high": float(np.quantile(draws[n], 0.95)),
+             "trials": len(trials)} for n in params.columns]
+
+
+def importance_table(runs: pd.DataFrame, trials: pd.DataFrame, context: dict,
+                     resamples: int = RESAMPLES) -> pd.DataFrame:
+    """importance.csv: pooled over periods ('all'), then per period."""
+    values, params, periods = measurements(runs, trials, context)
+    if params.shape[1] < 2 or len(params) < 4:
+        return pd.DataFrame(columns=COLUMNS)
+    rows = scope_rows(values, params, context["space"], periods, "all", resamples)
+    if len(periods) > 1:
+        for p in periods:
+            rows += scope_rows(values, params, context["space"], [p], p, resamples)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def importance_sentence(table: pd.DataFrame) -> str:
+    """One sentence a person can act on: what matters, what the data cannot tell from nothing."""
+    if table.empty:
+        return ("Importance: not computed: it needs two searched hyperparameters that vary and four "
+                "or more trials that ran on every period (with rungs, to the full budget).")
+    pooled = table[table["scope"] == "all"].sort_values("importance", ascending=False)
+    top = pooled.iloc[0]
+    n = int(top["trials"])
+    text = (f"{top['hyperparameter']} explains {top['importance']:.2f} [{top['low']:.2f}, "
+            f"{top['high']:.2f}] of the variance across the {n} trials that fANOVA attributes")
+    unclear = pooled[pooled["low"] <= NOTHING]["hyperparameter"].tolist()
+    if unclear:
+        text += (f"; {', '.join(unclear)}: the interval reaches about 0 (<= {NOTHING}), the data cannot tell "
+                 f"{'it' if len(unclear) == 1 else 'them'} from nothing")
+    text += "."
+    if n < TOO_FEW:
+        text += f" Only {n} trials: read these figures as rough (a forest on so few points is unstable)."
+    return text
+
+
+def plot_importance(table: pd.DataFrame, path) -> None:
+    """Bars: the pooled importance with its 5-95% range; markers: each period's."""
+    from tunelab.analysis.plotting import COLORS, figure
+
+    pooled = table[table["scope"] == "all"].sort_values("importance")
+    names = pooled["hyperparameter"].tolist()
+    with figure(path, figsize=(6.4, 1.2 + 0.5 * max(len(names), 1))) as fig:
+        ax = fig.add_subplot()
+        y = np.arange(len(names))
+        if names:
+            err = [pooled["importance"] - pooled["low"], pooled["high"] - pooled["importance"]]
+            ax.barh(y, pooled["importance"], xerr=np.clip(err, 0, None), color="0.75", capsize=3,
+                    label=f"pooled over periods, 5-95% over {RESAMPLES} resamples")
+        markers = "os^Dv<>"
+        for k, (scope, g) in enumerate(table[table["scope"] != "all"].groupby("scope", sort=True)):
+            at = g.set_index("hyperparameter").reindex(names)["importance"]
+            ax.plot(at.to_numpy(float), y, markers[k % len(markers)], color=COLORS[k % len(COLORS)],
+                    ms=6, label=str(scope))
+        ax.set_yticks(y, names)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("fANOVA importance (share of the variance across trials)")
+        ax.set_title("Which hyperparameters matter" + ("" if names else ": not computed"))
+        if names:
+            ax.legend(loc="lower right", fontsize=7)
+
+
+def importance_file(runs_csv: str, trials_csv: str, context: dict, out_csv: str, out_png: str) -> pd.DataFrame:
+    """The importance rule: runs.csv + trials.csv -> importance.csv, plots/importance.png."""
+    from tunelab.io import write_csv
+
+    table = importance_table(read_table(runs_csv), read_table(trials_csv), context)
+    write_csv(out_csv, table.to_dict("records"), COLUMNS)
+    plot_importance(table, out_png)
+    print(importance_sentence(table))
+    return table
