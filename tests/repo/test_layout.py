@@ -24,6 +24,7 @@ ORDER = [
     {"dvc"},
     {"compare"},
     {"cli"},
+    {"docs"},  # the docs site's generated reference pages: reads the schema and cli's parser
 ]
 RANK = {part: rank for rank, parts in enumerate(ORDER) for part in parts}
 
