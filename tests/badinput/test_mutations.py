@@ -9,12 +9,13 @@ string for number, too short or too long, pattern broken, a required key missing
 plus every built-in hyperparameter out of its limits, and the rules only code can state (encoding,
 device, rungs, kernel width, sbatch options, a study file in a subfolder). Dataset corruptions, for
 each column: one text cell, all empty, constant, a duplicated header, the column missing; and
-duplicated rows, mixed UTC offsets. Shuffled rows, one UTC offset and constant features are
-accepted (features with a note) and must plan exactly as the clean data does.
+duplicated rows, mixed UTC offsets, a Parquet file with damaged data pages. Shuffled rows, one UTC
+offset and constant features are accepted (features with a note) and must plan exactly as the
+clean data does.
 
 `python -m pytest -q -s tests/badinput/test_mutations.py` prints the count; on 2026-12-06:
-"mutations: 397 cases generated, 397 refused as promised" (the number moves with the schema;
-the same generator run on the code before issue 21 counted 398 cases, 345 refused as promised).
+"mutations: 398 cases generated, 398 refused as promised" (the number moves with the schema;
+the same generator run on the code before issue 21 counted 399 cases, 345 refused as promised).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Mutant:
     data: object = None  # edit(frame) -> frame of the synthetic data, or None: the clean data
     name: str = "tiny"
     header: list[str] | None = None  # the CSV's header row, when the edit renames columns
+    writer: object = None  # writer(workdir) of a data file of another kind
     extra: dict = field(default_factory=dict)
 
 
@@ -237,8 +239,20 @@ def data_mutants() -> list[Mutant]:
         Mutant("timestamp:mixed-offsets", ("dataset.time", "mixes UTC offsets"), base,
                lambda f: f.assign(timestamp=f["timestamp"].astype(str)
                                   + np.where(np.arange(len(f)) < 2000, "+01:00", "+02:00"))),
+        Mutant("parquet:damaged-pages", ("dataset.path", "not a readable Parquet file"),
+               put(base, ("dataset", "path"), "data/synth.parquet"), writer=damaged_parquet),
     ]
     return out
+
+
+def damaged_parquet(workdir: Path) -> None:
+    """A Parquet file whose footer (the schema) reads but whose data pages do not."""
+    path = workdir / "data" / "synth.parquet"
+    synthetic_frame(months=6).to_parquet(path, compression=None)
+    data = bytearray(path.read_bytes())
+    for i in range(200, len(data) // 2, 7):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
 
 
 def all_mutants() -> list[Mutant]:
@@ -255,6 +269,9 @@ def write(workdir: Path, m: Mutant, clean_csv: bytes) -> None:
         (workdir / rel).write_text(yaml.safe_dump(content, sort_keys=False))
     csv = workdir / "data" / "synth.csv"
     csv.parent.mkdir(exist_ok=True)
+    if m.writer is not None:
+        m.writer(workdir)
+        return
     if m.data is None and m.header is None:
         if not csv.exists():
             csv.write_bytes(clean_csv)
@@ -293,7 +310,8 @@ def test_every_generated_mutation_is_refused_in_one_line(tmp_path, monkeypatch, 
     failures = []
     shared = tmp_path / "shared"  # the clean data: profiled once, every study-only case reuses it
     for i, m in enumerate(mutants):
-        workdir = shared if m.data is None and m.header is None and not m.extra else tmp_path / f"w{i}"
+        alone = m.data is not None or m.header is not None or m.extra or m.writer is not None
+        workdir = tmp_path / f"w{i}" if alone else shared
         workdir.mkdir(exist_ok=True)
         monkeypatch.chdir(workdir)
         failure = problem(m, workdir, clean, capsys)

@@ -97,7 +97,11 @@ def read_raw(dataset: dict, columns: list[str]) -> pd.DataFrame:
     path = Path(dataset["path"])
     check_columns(column_names(dataset), dataset, str(path))
     if file_kind(path) == "parquet":
-        frame = pd.read_parquet(path, columns=columns)
+        try:
+            frame = pd.read_parquet(path, columns=columns)
+        except Exception as exc:  # noqa: BLE001 (pyarrow: ArrowInvalid, OSError for damaged pages)
+            raise DataError(f"dataset.path: {path} is not a readable Parquet file: "
+                            f"{_first_line(exc)}") from None
         markers = [str(v) for v in dataset.get("na_values", [])]
         for col in frame.columns:
             if markers and not pd.api.types.is_numeric_dtype(frame[col]):
