@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from tunelab import docs
@@ -70,11 +71,46 @@ def test_every_page_is_in_the_nav():
     assert on_disk == set(pages(nav))
 
 
-def test_the_site_builds_strictly(tmp_path):
+def build(site: Path) -> subprocess.CompletedProcess:
     if importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None:
         pytest.skip('mkdocs and mkdocs-material are not installed: pip install -e ".[docs]" (.ci/run does)')
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The site, built once for this module with `mkdocs build --strict`."""
+    site = tmp_path_factory.mktemp("docs") / "site"
+    proc = build(site)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    assert (tmp_path / "site" / "reference" / "study" / "index.html").exists()
+    return site
+
+
+def test_the_site_builds_strictly(site):
+    assert (site / "index.html").exists() and (site / "reference" / "study" / "index.html").exists()
+
+
+MATERIAL_INDIGO = np.array([0x40, 0x51, 0xB5])  # the theme's default header colour: the stylesheet loaded
+
+
+@pytest.mark.parametrize("page, heading", [("index.html", "Where to start"),
+                                           ("reference/study/index.html", "dataset.time_format")])
+def test_a_page_in_a_real_browser_shows_its_content_and_the_navigation(site, page, heading):
+    from browser import browser_or_skip, load, screenshot, visible_text
+    from PIL import Image
+
+    browser = browser_or_skip()
+    here = (site / page).parent  # the probed copy sits beside the page, so its relative links resolve
+    dom, _ = load(browser, site / page, here)
+    text = visible_text(dom)
+    for entry in ("Tutorials", "How-to guides", "Reference", "Explanation", "Study keys", heading):
+        assert entry in text, f"{page}: '{entry}' is not on the page"
+    png = screenshot(browser, site / page, here / "shot.png", here)
+    pixels = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    _, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    assert pixels.mean(axis=2).std() > 8, f"{png}: nearly uniform"
+    assert counts.max() / counts.sum() < 0.97, f"{png}: one colour covers {counts.max() / counts.sum():.0%}"
+    header = (np.abs(pixels - MATERIAL_INDIGO).max(axis=2) <= 6).sum()
+    assert header > 20_000, f"{png}: no theme header ({header} header pixels): the stylesheet did not load"

@@ -90,7 +90,7 @@ def study_page(schema: dict) -> str:
              "", " ".join(schema.get("description", "").split()), "",
              "Every key of a study file (`params/<study>.yaml`), generated from the schema the validator uses "
              "(`workflow/schemas/study.schema.yaml`). `params/default.yaml` has every key commented; "
-             "[Writing a study](../how-to/write-a-study.md) explains them by topic, and "
+             "[Write a study](../how-to/write-a-study.md) explains them by topic, and "
              "[What is refused](refused.md) lists what a study file or dataset may not be.", ""]
     needed = set(schema.get("required", []))
     for name, node in schema["properties"].items():
