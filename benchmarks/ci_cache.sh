@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the CI job costs with and without a warm DVC cache, on the default study (README, section CI).
+# What the CI job costs with and without a warm DVC cache, on the default study (docs/how-to/ci.md).
 # Works in temporary clones of this repository (DVC locks a whole repo: never in your checkout):
 #   clone a: `dvc repro` from scratch, commit, `dvc push` to a local remote;
 #   clone b: restore (`dvc pull`, `python -m tunelab.dvc touch`), then `dvc repro` after a change.

@@ -14,7 +14,7 @@ Standard library only: importing it costs a training script nothing. A script do
 
 and exits 0 (`job.infeasible(seed, reason)` for a run that diverged: the study goes on).
 
-The contract itself, for programs in any language (README, "Any training command"):
+The contract itself, for programs in any language (docs/how-to/training-command.md):
 
 - `$TUNELAB_SPEC` names a JSON file: study, period, windows ({train, valid, test}: [start, end)
   ISO dates), trial, hyperparameters, seeds, task ({horizon, lags}), device, objective, data (the
