@@ -215,7 +215,7 @@ def test_one_confirmation_seed_leaves_the_noise_unmeasured_and_decides_nothing()
     d = verdict(runs, values, ctx(confirm_seeds=1))
     assert d["verdict"] == "INCONCLUSIVE"
     assert "1 confirmation seed" in d["headline"] and "unmeasured" in d["headline"]
-    assert d["headline"].startswith("NO DECISION") and "Set confirm_seeds: 2 or more" in d["headline"]  # README
+    assert d["headline"].startswith("NO DECISION") and "Set confirm_seeds: 2 or more" in d["headline"]  # read-report.md
     assert all(p["outcome"] == "noise unmeasured" for p in d["periods"])
     text = decision_markdown(d, ctx(confirm_seeds=1))
     assert "within seed noise" not in text and "within noise" not in text

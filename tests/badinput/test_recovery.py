@@ -1,4 +1,4 @@
-"""The README's recovery steps, on a real Snakemake run of a tiny study: deleted runs are retrained
+"""The recovery steps of docs/how-to/recovery.md, on a real Snakemake run of a tiny study: deleted runs are retrained
 and say so (status, Snakemake), `tunelab retrain` retrains exactly what it names, and a live
 Snakemake is never unlocked under (a stale lock is named as safe to remove)."""
 

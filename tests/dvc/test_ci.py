@@ -23,7 +23,7 @@ import yaml
 from dvc_project import ENV, REPO, STUDY, clone, git, run, trained
 from tunelab.compare import Side, comment, still_wins
 
-NOISE = 2  # README: a change within twice the pooled retrain std is retrain noise
+NOISE = 2  # docs/how-to/ci.md: a change within twice the pooled retrain std is retrain noise
 
 WORKFLOW = REPO / ".github" / "workflows" / "tunelab.yml"
 OUT = "tunelab-report"

@@ -45,7 +45,7 @@ def test_a_command_study_trains_reports_and_reruns_only_what_changed(command_dir
     assert len(curves) == 1 + 2 * 4  # seeds x epochs, reported by the command
     assert "Nothing to be done" in out(snakemake(command_dir, "-n"))
 
-    # As for tunelab's own code: editing the command's script does not silently retrain (README).
+    # As for tunelab's own code: editing the command's script does not silently retrain (docs: training-command.md).
     (command_dir / "trainer.py").write_text((command_dir / "trainer.py").read_text() + "\n# refactor\n")
     assert "Nothing to be done" in out(snakemake(command_dir, "-n"))
 

@@ -49,7 +49,7 @@ def test_a_custom_model_study_runs_reports_and_reruns_only_what_changed(workdir)
     rerun = snakemake(workdir, "-n")
     assert "Nothing to be done" in rerun.stdout + rerun.stderr
 
-    # As for tunelab's own code: editing the factory's code does not silently retrain (README).
+    # As for tunelab's own code: editing the factory's code does not silently retrain (docs/how-to/own-model.md).
     (workdir / "my_models" / "net.py").write_text(FACTORY + "\n# a comment, then a refactor\n")
     edited = snakemake(workdir, "-n")
     assert "Nothing to be done" in edited.stdout + edited.stderr
