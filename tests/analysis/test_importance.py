@@ -65,3 +65,10 @@ def test_noisy_seeds_widen_the_intervals():
 def test_too_few_trials_are_flagged():
     runs, trials = study(trials=8)
     assert "Only 8 trials" in importance_sentence(importance_table(runs, trials, ctx(), resamples=5))
+
+
+def test_trials_that_all_score_the_same_explain_nothing_and_do_not_fail():
+    runs, trials = study(trials=6)
+    runs["valid_mse"] = 0.5  # a resample (or a study) with no variance at all
+    table = importance_table(runs, trials, ctx(), resamples=3)
+    assert (table["importance"] == 0).all()

@@ -65,7 +65,10 @@ def fanova(means: dict[str, float], params: pd.DataFrame, space: dict, seed: int
         distributions=dists, value=float(v)) for t, v in means if math.isfinite(v)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=N_TREES, seed=seed))
+        try:
+            found = get_param_importances(study, evaluator=FanovaImportanceEvaluator(n_trees=N_TREES, seed=seed))
+        except RuntimeError:  # "zero total variance": every trial (of a resample) scores the same
+            found = {}
     return {n: float(found.get(n, 0.0)) for n in params.columns}
 
 
