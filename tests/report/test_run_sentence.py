@@ -47,3 +47,10 @@ def test_agreement_is_named_by_the_weaker_of_its_two_measures():
     assert agreement_word(0.75, 0.72) == "strong"
     assert agreement_word(0.8, 0.5) == "moderate"
     assert agreement_word(0.5, float("nan")) == "moderate"
+
+
+def test_an_optional_rule_input_is_a_path_or_none():
+    from tunelab.io import optional_input
+
+    assert optional_input([]) is None and optional_input(None) is None and optional_input("") is None
+    assert optional_input("a.csv") == "a.csv" and optional_input(["a.csv"]) == "a.csv"

@@ -79,3 +79,11 @@ def read_cached(path: str | Path, parse):
         value = parse(fh)
     _PARSED[str(path)] = (key, value)
     return value
+
+
+def optional_input(value) -> str | None:
+    """A rule's input that may be absent: a path, a one-path list, an empty list or None -> the
+    path or None (a rule lists [] where its check does not apply to the study)."""
+    if value is None or isinstance(value, str | Path):
+        return str(value) if value else None
+    return str(value[0]) if len(value) else None

@@ -95,10 +95,10 @@ def losers(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str)
 
 def read_baselines(path) -> pd.DataFrame | None:
     """baselines.csv, or None when there is none (a study run without its sanity rules)."""
+    from tunelab.io import optional_input
     from tunelab.sanity.naive import read_baselines as read
 
-    if path is not None and not isinstance(path, str | bytes) and hasattr(path, "__len__"):
-        path = path[0] if len(path) else None  # a rule's input that may be an empty list
+    path = optional_input(path)  # a rule's input that may be an empty list
     frame = read(path) if path else None
     if frame is not None:
         frame["period"] = frame["period"].astype(str)

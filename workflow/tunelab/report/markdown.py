@@ -35,7 +35,7 @@ from tunelab.analysis.tables import (
     varying_columns,
 )
 from tunelab.fmt import fmt
-from tunelab.io import write_text
+from tunelab.io import optional_input, write_text
 
 VERDICT_CODE = {"ADOPT": 1, "INCONCLUSIVE": 0, "REJECT": -1}
 LEADERBOARD_ROWS = 10
@@ -560,13 +560,11 @@ def report_file(inputs: dict, plots: dict, context: dict, out_md: str, out_json:
 
 def _optional_table(path) -> pd.DataFrame | None:
     """A CSV input that may be an empty list (the rule does not apply to the study)."""
-    if not path or (not isinstance(path, str) and not len(path)):
-        return None
-    return read_table(path if isinstance(path, str) else path[0])
+    path = optional_input(path)
+    return read_table(path) if path else None
 
 
 def _read_optional(path) -> str:
     """The text of an optional input (a rule's input that may be an empty list)."""
-    if not path or (not isinstance(path, str) and not len(path)):
-        return ""
-    return Path(path if isinstance(path, str) else path[0]).read_text()
+    path = optional_input(path)
+    return Path(path).read_text() if path else ""
