@@ -145,6 +145,14 @@ class Trainer:
 
 
 @dataclass(frozen=True)
+class WarmStart:
+    """warm_start: what this month takes from the last month the study ran (tunelab.search.warmstart)."""
+    baseline: str = "adopted"
+    carry: int = 3
+    history: bool = True
+
+
+@dataclass(frozen=True)
 class Study:
     """A validated study. Build it with tunelab.study.load_study (or study_from_dict)."""
 
@@ -200,6 +208,12 @@ class Study:
         """The study's training command, or None: tunelab's loop trains."""
         raw = self.json.get("trainer")
         return _section(Trainer, raw) if raw else None
+
+    @functools.cached_property
+    def warm_start(self) -> WarmStart | None:
+        """The study's warm start across months, or None: every month starts cold."""
+        raw = self.json.get("warm_start")
+        return _section(WarmStart, raw) if raw is not None else None
 
     def section(self, key: str) -> Any:
         """A copy of one section as plain values (its JSON form), for a job or a cache key."""
