@@ -31,13 +31,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 from tunelab.search.plan import Trial, trial_id
 from tunelab.search.rounds import ROUND_COLUMNS, read_round, round_rows
 from tunelab.study.space import Hyperparameter, active_values, resolve_space
 
-ACQUISITIONS = ("ei", "pi", "ucb")
+ACQUISITIONS = ("ei", "pi", "ucb")  # the portfolio's members
+CHOICES = ACQUISITIONS + ("nei",)  # every single acquisition (the schema's enum, less portfolio)
 FALLBACK = "quasi_random"  # too few feasible trials to fit a model, or a repeated proposal
 HEDGE_ETA = 4.0  # Hedge's learning rate on gains in [0, 1]
 RESTARTS, RAW_SAMPLES, MC_SAMPLES = 2, 64, 128
@@ -83,7 +84,13 @@ class Round:
         self.history = sorted(history, key=lambda h: h["trial"])
         self.drawn_by = drawn_by
         self.seed = round_seed(int(self.then["seed"]), spec["group"], int(spec["round"]))
-        self.known = {h["trial"] for h in self.history}
+        self.month = spec.get("month")
+        self.mine = [not self.carried(h) for h in self.history]  # this month's rows
+        self.known = {h["trial"] for h, mine in zip(self.history, self.mine, strict=True) if mine}
+
+    def carried(self, row: dict) -> bool:
+        """Whether a history row was carried over from an earlier month (warm start, issue 24)."""
+        return self.month is not None and row.get("month") is not None and row["month"] != self.month
 
     def trial(self, unit: list[float], position: int) -> Trial:
         draw = {hp.name: hp.from_unit(round(float(u), 9)) for hp, u in zip(self.dims, unit, strict=True)}
@@ -116,21 +123,23 @@ class Round:
         from botorch.optim import optimize_acqf
 
         torch.manual_seed(self.seed)
-        model, best_f = fit_model(self.dims, self.history)
-        bounds = torch.tensor([[0.0] * len(self.dims), [1.0] * len(self.dims)], dtype=torch.float64)
+        month = None if all(self.mine) else self.mine  # the month column, only with carried rows
+        fit = fit_model(self.dims, self.history, month)
+        d = len(self.dims) + (month is not None)
+        bounds = torch.tensor([[0.0] * d, [1.0] * d], dtype=torch.float64)
+        fixed = {len(self.dims): 1.0} if month is not None else None  # propose for this month
         trials, names, pending = [], [], []
         for position, name in enumerate(slots):
-            acq = make_acquisition(name, model, best_f, pending, self.seed + position,
-                                   float(self.then["ucb_beta"]))
+            acq = make_acquisition(name, fit, pending, self.seed + position, float(self.then["ucb_beta"]))
             torch.manual_seed(self.seed + position)
-            cand, _ = optimize_acqf(acq, bounds=bounds, q=1, num_restarts=RESTARTS,
-                                    raw_samples=RAW_SAMPLES, options={"seed": self.seed + position})
-            trial = self.trial(cand[0].tolist(), position)
+            cand, _ = optimize_acqf(acq, bounds=bounds, q=1, num_restarts=RESTARTS, raw_samples=RAW_SAMPLES,
+                                    options={"seed": self.seed + position}, fixed_features=fixed)
+            trial = self.trial(cand[0].tolist()[:len(self.dims)], position)
             if trial.id in self.known or trial.id in {t.id for t in trials}:
                 break  # the model insists on a known point: fill the rest quasi-randomly
             trials.append(trial)
             names.append(name)
-            pending.append(encode(self.dims, trial.values))
+            pending.append(encode(self.dims, trial.values) + ([1.0] if month is not None else []))
         return self._fill(trials, names, len(slots))
 
     def _fill(self, trials: list[Trial], names: list[str], q: int) -> tuple[list[Trial], list[str]]:
@@ -167,8 +176,17 @@ def hedge_weights(history: list[dict], drawn_by: dict[str, str]) -> list[float]:
     return [s / sum(scores) for s in scores]
 
 
-def fit_model(dims: list[Hyperparameter], history: list[dict]):
-    """A SingleTaskGP on the history: -log(objective), per-trial known noise, infeasible imputed."""
+class Fit(NamedTuple):
+    """The fitted model and what the acquisitions take from the history besides it."""
+
+    model: Any
+    best_f: float  # the best observed (transformed) objective of this month's feasible trials
+    baseline: Any  # their inputs (X_baseline of nei)
+
+
+def fit_model(dims: list[Hyperparameter], history: list[dict], month: list[bool] | None = None) -> Fit:
+    """A SingleTaskGP on the history: -log(objective), per-trial known noise, infeasible imputed.
+    `month`: per row, whether it is this month's (an extra input column: 1.0 mine, 0.0 carried)."""
     import torch
     from botorch.fit import fit_gpytorch_mll
     from botorch.models import SingleTaskGP
@@ -190,30 +208,41 @@ def fit_model(dims: list[Hyperparameter], history: list[dict]):
     noisy = any(h["var"] > 0 for h in feasible)
     known = sorted(var_of(h) for h in feasible)
     typical = known[len(known) // 2]
-    X = torch.tensor([encode(dims, h["values"]) for h in history], dtype=torch.float64)
+    flags = [[float(m)] for m in month] if month else [[] for _ in history]
+    X = torch.tensor([encode(dims, h["values"]) + f for h, f in zip(history, flags, strict=True)],
+                     dtype=torch.float64)
     Y = torch.tensor([[y_of(h) if h["feasible"] else worst] for h in history], dtype=torch.float64)
     Yvar = torch.tensor([[max(var_of(h) if h["feasible"] else typical, floor)] for h in history],
                         dtype=torch.float64)
     model = SingleTaskGP(X, Y, train_Yvar=Yvar if noisy else None, outcome_transform=Standardize(m=1))
     fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-    return model, max(ys)
+    mine = [i for i, h in enumerate(history) if h["feasible"] and (month is None or month[i])]
+    mine = mine or [i for i, h in enumerate(history) if h["feasible"]]  # no feasible trial this month yet
+    return Fit(model, max(Y[i, 0].item() for i in mine), X[mine])
 
 
-def make_acquisition(name: str, model, best_f: float, pending: list[list[float]], seed: int,
-                     beta: float):
+def make_acquisition(name: str, fit: Fit, pending: list[list[float]], seed: int, beta: float):
     import torch
-    from botorch.acquisition import qLogExpectedImprovement, qProbabilityOfImprovement, qUpperConfidenceBound
+    from botorch.acquisition import (
+        qLogExpectedImprovement,
+        qLogNoisyExpectedImprovement,
+        qProbabilityOfImprovement,
+        qUpperConfidenceBound,
+    )
     from botorch.sampling import SobolQMCNormalSampler
 
     sampler = SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=seed)
     X_pending = torch.tensor(pending, dtype=torch.float64) if pending else None
     if name == "ei":
-        return qLogExpectedImprovement(model, best_f=best_f, sampler=sampler, X_pending=X_pending)
+        return qLogExpectedImprovement(fit.model, best_f=fit.best_f, sampler=sampler, X_pending=X_pending)
+    if name == "nei":
+        return qLogNoisyExpectedImprovement(fit.model, X_baseline=fit.baseline, sampler=sampler,
+                                            X_pending=X_pending, prune_baseline=True)
     if name == "pi":
-        return qProbabilityOfImprovement(model, best_f=best_f, sampler=sampler, X_pending=X_pending)
+        return qProbabilityOfImprovement(fit.model, best_f=fit.best_f, sampler=sampler, X_pending=X_pending)
     if name == "ucb":
-        return qUpperConfidenceBound(model, beta=beta, sampler=sampler, X_pending=X_pending)
-    raise ValueError(f"search.then.acquisition: {name!r} is not one of {list(ACQUISITIONS)}")
+        return qUpperConfidenceBound(fit.model, beta=beta, sampler=sampler, X_pending=X_pending)
+    raise ValueError(f"search.then.acquisition: {name!r} is not one of {list(CHOICES)}")
 
 
 # --- the suggest rule ------------------------------------------------------------------------
