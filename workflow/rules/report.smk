@@ -141,6 +141,26 @@ rule report:
         "../scripts/report.py"
 
 
+# The month's record (tunelab.search.warmstart): every finished search trial with its values and
+# score, and the verdict; a study with warm_start starts next month from it.
+rule month_record:
+    input:
+        parts=get_parts("blocks.jsonl"),
+        decision="results/{study}/decision.json",
+    output:
+        "results/{study}/months/{month}.json",
+    params:
+        objective=lambda w: get_study(w).study.objective,
+    wildcard_constraints:
+        month=r"[0-9]{4}-[0-9]{2}",
+    log:
+        "logs/{study}/months/{month}.log",
+    conda:
+        "../envs/tunelab.yaml"
+    script:
+        "../scripts/month_record.py"
+
+
 # report.md and the sanity pages beside it as one page for a browser (images embedded): the page
 # `snakemake --report` opens for a study; headline.html is its lead, for the landing page.
 rule report_html:

@@ -19,6 +19,7 @@ from tunelab.sanity.fidelity import fidelity_plan
 from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
 from tunelab.search.rungs import RungPlan, bracket_sizes, make_rung_plan, rung_dir, rung_epochs
+from tunelab.search.warmstart import carry_over, previous_record, warm_notes
 from tunelab.study import Study, StudyError, load_study
 
 USER_ERRORS = (StudyError, DataError, PeriodError, ValueError)
@@ -45,7 +46,9 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
         raise StudyError(f"{path}: {refusal}")
     try:
         profile, start, end, fits = data_span(study)
-        plan = make_plan(study, start, end, resolve_month(study, config.get("month")), fits)
+        month = resolve_month(study, config.get("month"))
+        carried, warm = warm_start(study, month)
+        plan = make_plan(study, start, end, month, fits, carried)
         check_rungs(study, plan)  # the full study's epochs: fast mode caps them on purpose
         if fast_requested(study, config):  # one period, short training, few epochs
             study, plan = fast_mode(study, plan)
@@ -57,7 +60,16 @@ def plan_study(path: str | Path, config: dict) -> StudyPlan:
     notes = [*plan_notes(study, plan, fits.skipped if fits else {}),
              *(data_notes(study, profile) if profile else [])]
     notes += [f"{path}: {device_note}"] if device_note else []
-    return StudyPlan(study, plan, tuple(notes), rungs)
+    return StudyPlan(study, plan, tuple(notes + warm), rungs)
+
+
+def warm_start(study: Study, month: str):
+    """A study's warm start (tunelab.search.warmstart) and its notes; (None, []) without one."""
+    if study.warm_start is None:
+        return None, []
+    record = previous_record(study.name, month)
+    carried = carry_over(study, record) if record else None
+    return carried, warm_notes(study, month, carried)
 
 
 def data_span(study: Study):

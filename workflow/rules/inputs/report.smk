@@ -24,6 +24,7 @@ def analysis_outputs(name):
         f"{out}/plots/curves.best.png",
         f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
         f"{out}/optuna.journal",
+        f"{out}/months/{sp.plan.month}.json",  # what next month's warm start reads
         *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
         *([f"{out}/plots/importance.png"] if importance_applies(sp) else []),
         *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],

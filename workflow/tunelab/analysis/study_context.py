@@ -34,6 +34,7 @@ def study_context(study, plan, rungs=None) -> dict[str, Any]:
     from tunelab.search.baseline import baseline_values
 
     _, source = baseline_values(study)
+    source = plan.baseline_source or source  # a warm start's baseline
     base = plan.baseline_trial
     searched = {name: hyperparameter_info(hp) for name, hp in study.space.items()
                 if hp.searched and name in plan.columns}
@@ -57,8 +58,23 @@ def study_context(study, plan, rungs=None) -> dict[str, Any]:
         "baseline": {"trial": base.id, "group": base.group, "values": dict(base.values),
                      "source": source, "given": bool(study.baseline)},
         "decision": study.section("decision"),
+        **({"warm_start": warm_context(study, plan)} if study.warm_start is not None else {}),
         **({"full_epochs": rungs.full_epochs, "rung_epochs": list(rungs.brackets[0].epochs)} if rungs else {}),
     })
+
+
+def warm_context(study, plan) -> dict[str, Any]:
+    """What the report says about a warm start: where from, what came, last month's winner."""
+    from tunelab.search.plan import trial_id
+
+    carried = plan.carried
+    if carried is None:
+        return {"month": None, "cold": f"`warm_start` is set, but no earlier month of this study was "
+                f"on disk (results/{plan.study}/months/): this month started cold."}
+    winner = trial_id(study.architecture, carried.winner_values) if carried.winner_values else ""
+    adaptive = study.search.then is not None  # only rounds learn from last month's history
+    return {**carried.context(), "winner_now": winner, "history": len(carried.history) if adaptive else 0,
+            "carried_trials": [trial_id(study.architecture, values) for values, _ in carried.trials]}
 
 
 def model_label(study) -> str:

@@ -36,6 +36,7 @@ from tunelab.analysis.tables import (
 )
 from tunelab.fmt import fmt
 from tunelab.io import optional_input, write_text
+from tunelab.report.warmstart import warm_start_lines
 
 VERDICT_CODE = {"ADOPT": 1, "INCONCLUSIVE": 0, "REJECT": -1}
 LEADERBOARD_ROWS = 10
@@ -249,6 +250,7 @@ def report_markdown(trials, runs, periods, variance, checklist_md, decision, dec
     `trainer_check`: what the study's own trainer was found to keep (tunelab.train.check);
     `importance`: importance.csv (tunelab.analysis.importance)."""
     lines = summary_section(trials, runs, periods, decision, context)
+    lines += warm_start_lines(trials, decision, context)
     lines += periods_section(periods, plots)
     lines += leaderboard_section(trials, variance, context, baselines)
     lines += convergence_lines(plots, context, trials, variance)

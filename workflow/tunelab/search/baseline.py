@@ -49,9 +49,10 @@ def _coerce(hp: Hyperparameter, value: Any, where: str) -> Any:
     return value
 
 
-def baseline_values(study) -> tuple[dict[str, Any], str]:
-    """The baseline's active hyperparameter values, and where they came from, in plain words."""
-    given = study.baseline
+def baseline_values(study, given: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
+    """The baseline's active hyperparameter values, and where they came from, in plain words.
+    `given`: values to use instead of the study's `baseline` key (a warm start's)."""
+    given = study.baseline if given is None else given
     architecture = study.architecture
     unknown = sorted(set(given) - set(study.space))
     if unknown:

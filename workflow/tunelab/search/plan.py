@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tunelab.data.periods import Period, choose_periods, current_month
 from tunelab.search.baseline import baseline_group, baseline_values
 from tunelab.search.samplers import GridSampler, make_sampler
+from tunelab.search.warmstart import Carried
 from tunelab.study import Study
 from tunelab.study.space import active_values, shape_key
 
@@ -38,6 +39,7 @@ class Trial:
     group: str  # the scientific values this trial belongs to ("" in a joint or purely nuisance study)
     position: int  # index in the sampler's sequence (-1: the baseline, not drawn by the search)
     repeats: tuple[int, ...] = (0,)  # the search repeats (study_repeats) that drew it; () if none
+    carried: str = ""  # the month it was carried over from (warm_start), if the search did not draw it
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class Plan:
     confirm_blocks: list[tuple[int, ...]] = field(default_factory=list)  # confirm_seeds, in blocks
     architecture: str = ""
     trials_per_job: int = 1  # trials of one shape trained together by one job (see group_trials)
+    carried: Carried | None = None  # what a warm start took from an earlier month
+    baseline_source: str = ""  # where the baseline came from, when not the study's own key
 
     @property
     def baseline(self) -> str | None:
@@ -96,8 +100,9 @@ class Plan:
 
     def plan_rows(self) -> list[dict]:
         return [{"trial": t.id, "group": t.group, "phase": "exploration", "round": 0,
-                 "sampler": self.sampler,
-                 "sampler_seed": self.sampler_seed + t.repeats[0], "position": t.position,
+                 "sampler": f"carried from {t.carried}" if t.carried else self.sampler,
+                 "sampler_seed": "" if t.carried else self.sampler_seed + t.repeats[0],
+                 "position": t.position,
                  "repeats": " ".join(map(str, t.repeats)), **t.values}
                 for t in self.trials]
 
@@ -198,11 +203,29 @@ def search_trials(study: Study) -> list[Trial]:
     return list(merged.values())
 
 
-def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan:
-    """`fits` (a period -> why the data cannot fill it, or None) keeps unfillable periods out."""
+def carried_trials(study: Study, carried: Carried | None, drawn: list[Trial]) -> list[Trial]:
+    """A warm start's trials from last month that the search did not draw this month."""
+    seen, trials = {t.id for t in drawn}, []
+    for values, rank in carried.trials if carried else ():
+        tid = trial_id(study.architecture, values)
+        if tid not in seen:
+            seen.add(tid)
+            trials.append(Trial(id=tid, values=values, group=baseline_group(study, values),
+                                position=rank - 1, repeats=(), carried=carried.month))
+    return trials
+
+
+def make_plan(study: Study, span_start, span_end, month: str, fits=None,
+              carried: Carried | None = None) -> Plan:
+    """`fits` (a period -> why the data cannot fill it, or None) keeps unfillable periods out;
+    `carried`: what a warm start takes from an earlier month (tunelab.search.warmstart)."""
     periods = choose_periods(study.periods, _naive(span_start), _naive(span_end), month, fits)
-    trials = search_trials(study)
-    values, _ = baseline_values(study)  # a trial id like any other: shared if the search drew it
+    drawn = search_trials(study)
+    trials = drawn + carried_trials(study, carried, drawn)
+    if carried and carried.baseline is not None:
+        values = carried.baseline
+    else:
+        values, _ = baseline_values(study)  # a trial id like any other: shared if the search drew it
     baseline = Trial(id=trial_id(study.architecture, values), values=values,
                      group=baseline_group(study, values), position=-1, repeats=())
     columns = [name for name in study.space if any(name in t.values for t in trials)]
@@ -219,6 +242,8 @@ def make_plan(study: Study, span_start, span_end, month: str, fits=None) -> Plan
         confirm_blocks=seed_blocks(study.confirm_seeds, study.seeds_per_job),
         architecture=study.architecture,
         trials_per_job=study.trials_per_job,
+        carried=carried,
+        baseline_source=carried.baseline_source if carried and carried.baseline is not None else "",
     )
 
 
