@@ -99,6 +99,23 @@ def optuna_search(kind, space, evaluate, seed):
 # --- one (problem, search seed): every method ----------------------------------------------------
 
 _PROBLEMS: dict = {}
+# Variants of tunelab's adaptive phase measured against its defaults: `<acquisition>@<variant>[+...]`
+VARIANTS = {"budget": {"RESTARTS": 8, "RAW_SAMPLES": 512}, "shrink": {"NOISE_PRIOR": 2.0}}
+
+
+def tunelab_search(method, space, evaluate, seed):
+    import tunelab.search.adaptive as adaptive_module
+
+    acquisition, _, variants = method.partition("@")
+    settings = {k: v for name in variants.split("+") if name for k, v in VARIANTS[name].items()}
+    saved = {k: getattr(adaptive_module, k) for k in settings}
+    try:
+        for k, v in settings.items():
+            setattr(adaptive_module, k, v)
+        return adaptive_search(space, evaluate, EXPLORE, ROUNDS, BATCH, acquisition, seed)
+    finally:
+        for k, v in saved.items():
+            setattr(adaptive_module, k, v)
 
 
 def run_one(task):
@@ -121,7 +138,7 @@ def run_one(task):
         elif method in ("tpe", "gp"):
             history = optuna_search(method, problem.space, evaluate, seed)
         else:
-            history = adaptive_search(problem.space, evaluate, EXPLORE, ROUNDS, BATCH, method, seed)
+            history = tunelab_search(method, problem.space, evaluate, seed)
         best = picked(history)
         out[method] = {"value": None if best is None else best["true"], "seconds": time.perf_counter() - start,
                        "infeasible": sum(not h["feasible"] for h in history)}

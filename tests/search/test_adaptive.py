@@ -241,3 +241,50 @@ def test_an_adaptive_phase_with_nothing_to_search_is_refused(workdir, monkeypatc
     path = write_study(workdir, "nothing", study)
     with pytest.raises(StudyError, match="search.then: the adaptive phase has nothing to search"):
         plan_study(path, {"month": "2026-11"})
+
+
+# --- warm start across months (issue 24): rows carried over from an earlier month ---------------
+
+def monthly(study, month, objective, n=8, seed=0):
+    dims = [study.space[n_] for n_ in suggest_spec(study, "all", 1)["searched"]]
+    return [{**entry(study, draw, objective), "month": month}
+            for draw in QuasiRandomSampler(dims, seed).suggest(n)]
+
+
+def shifted(values):
+    """Last month's landscape: the same bowl, its optimum a decade lower in learning rate."""
+    y = lr_objective(values)
+    return None if y is None else y + 2 * (math.log10(values["learning_rate"]) + 2.5) + 1.0
+
+
+def test_rows_carried_from_an_earlier_month_change_the_proposal_and_stay_deterministic():
+    study = adaptive_study(acquisition="ei")
+    spec = {**suggest_spec(study, "all", 1), "month": "2026-12"}
+    mine = monthly(study, "2026-12", lr_objective, n=4)
+    carried = monthly(study, "2026-11", shifted, n=8, seed=1)
+    alone = [t.id for t in Round(spec, mine, {}).suggest()[0]]
+    with_carried = [[t.id for t in Round(spec, order, {}).suggest()[0]]
+                    for order in (mine + carried, list(reversed(carried + mine)))]
+    assert with_carried[0] == with_carried[1]  # deterministic, whatever the history's order
+    assert with_carried[0] != alone  # the carried trials inform the model
+    rnd = Round(spec, mine + carried, {})
+    assert rnd.known == {h["trial"] for h in mine}  # a carried trial may be proposed again this month
+    assert sum(rnd.mine) == len(mine)
+
+
+def test_rows_of_this_month_alone_give_the_same_round_as_rows_without_a_month():
+    study = adaptive_study(acquisition="portfolio")
+    history = explore(study, lr_objective)
+    spec = suggest_spec(study, "all", 1)
+    plain = Round(spec, history, {}).suggest()
+    dated = Round({**spec, "month": "2026-12"}, [{**h, "month": "2026-12"} for h in history], {}).suggest()
+    assert [t.id for t in plain[0]] == [t.id for t in dated[0]] and plain[1] == dated[1]
+
+
+def test_carried_trials_count_towards_enough_feasible_trials_to_fit_a_model():
+    study = adaptive_study(acquisition="ei")
+    spec = {**suggest_spec(study, "all", 1), "month": "2026-12"}
+    mine = monthly(study, "2026-12", lr_objective, n=1)
+    assert set(Round(spec, mine, {}).suggest()[1]) == {"quasi_random"}
+    carried = monthly(study, "2026-11", lr_objective, n=6, seed=1)
+    assert set(Round(spec, mine + carried, {}).suggest()[1]) == {"ei"}

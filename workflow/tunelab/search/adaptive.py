@@ -20,7 +20,21 @@ qProbabilityOfImprovement, qUpperConfidenceBound, optimize_acqf), not a hand-wri
   earlier slots as pending points (`X_pending`). `portfolio` gives each slot to ei, pi or ucb drawn
   with Hedge weights from how well each acquisition's earlier trials turned out (observed ranks).
 
-Determinism: the history is sorted by trial id, objectives are rounded to 12 significant digits,
+Warm start across months (issue 24): a history row may carry "month" ("YYYY-MM") and the spec the
+rotation month it suggests for ("month"). Rows of another month are carried over from an earlier
+month's study: the same configurations, measured on other periods. When there are any, the model
+gets one more input column, 1.0 for this month's rows and 0.0 for carried ones, so the GP learns
+how far last month's landscape carries (its length scale in that column) instead of taking old
+results at face value; every acquisition is optimised with the column fixed at 1.0 (optimize_acqf's
+fixed_features: proposals for this month), the incumbent (ei and pi's best observed value, nei's
+baseline) comes from this month's feasible rows only (all feasible rows until this month has one),
+carried trials count towards the two feasible trials a model needs, and only this month's trials
+are "known": a carried configuration may be proposed again (it is then measured this month), a
+repeat of one of this month's trials is replaced as before. Rows without "month", rows of the spec's
+month, or a spec without "month" are this month's: without carried rows a round is byte for byte
+what it was before months existed.
+
+Determinism: the history is sorted by trial id (then month), objectives are rounded to 12 significant digits,
 every random choice takes a seed derived from (seed, group, round), unit coordinates are rounded
 before values (4 significant digits, Hyperparameter.from_unit) and trial ids are made; a proposal
 that repeats a known trial is replaced by a scrambled Halton point.
@@ -42,6 +56,7 @@ CHOICES = ACQUISITIONS + ("nei",)  # every single acquisition (the schema's enum
 FALLBACK = "quasi_random"  # too few feasible trials to fit a model, or a repeated proposal
 HEDGE_ETA = 4.0  # Hedge's learning rate on gains in [0, 1]
 RESTARTS, RAW_SAMPLES, MC_SAMPLES = 2, 64, 128
+NOISE_PRIOR = 0.0  # pseudo-trials of the median noise level pooled into each trial's own (0: as measured)
 
 
 def round_seed(seed: int, group: str, k: int) -> int:
@@ -81,7 +96,7 @@ class Round:
         self.dims = [self.space[name] for name in spec["searched"]]
         self.fixed = {n: hp.value for n, hp in self.space.items() if not hp.searched}
         self.fixed.update(spec["fixed"])
-        self.history = sorted(history, key=lambda h: h["trial"])
+        self.history = sorted(history, key=lambda h: (h["trial"], h.get("month") or ""))
         self.drawn_by = drawn_by
         self.seed = round_seed(int(self.then["seed"]), spec["group"], int(spec["round"]))
         self.month = spec.get("month")
@@ -208,6 +223,9 @@ def fit_model(dims: list[Hyperparameter], history: list[dict], month: list[bool]
     noisy = any(h["var"] > 0 for h in feasible)
     known = sorted(var_of(h) for h in feasible)
     typical = known[len(known) // 2]
+    if NOISE_PRIOR:  # a retrain variance from 2 seeds has 1 degree of freedom: shrink it to the pool's
+        raw = var_of
+        var_of = lambda h: (raw(h) + NOISE_PRIOR * typical) / (1 + NOISE_PRIOR)  # noqa: E731
     flags = [[float(m)] for m in month] if month else [[] for _ in history]
     X = torch.tensor([encode(dims, h["values"]) + f for h, f in zip(history, flags, strict=True)],
                      dtype=torch.float64)
