@@ -20,7 +20,7 @@ checkpoint suggest:
     output:
         "results/{study}/rounds/{group}/round{round}.csv",
     params:
-        spec=lambda w: suggest_spec(get_study(w).study, w.group, int(w.round)),
+        spec=lambda w: suggest_spec(get_study(w).study, w.group, int(w.round), get_study(w).plan),
     log:
         "logs/{study}/rounds/{group}/round{round}.log",
     conda:

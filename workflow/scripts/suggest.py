@@ -7,4 +7,5 @@ from tunelab.search.adaptive import suggest_file
 with log_to(snakemake.log[0]):  # noqa: F821 (injected by Snakemake)
     spec = snakemake.params.spec  # noqa: F821
     history = group_history(list(snakemake.input.parts), spec["label"], spec["objective"])  # noqa: F821
+    history += spec.get("carried", [])  # last month's trials (warm_start.history), tagged with it
     suggest_file(spec, history, list(snakemake.input.rounds), snakemake.output[0])  # noqa: F821

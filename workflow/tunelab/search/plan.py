@@ -75,8 +75,11 @@ class Plan:
 
     @cached_property
     def job_groups(self) -> dict[str, tuple[str, ...]]:
-        """Job group id -> its trials (groups of two or more; see group_trials)."""
-        return group_trials(self.trials, self.architecture, self.trials_per_job)
+        """Job group id -> its trials (groups of two or more; see group_trials). A trial carried
+        over from last month (warm_start) trains alone, as it did in last month's adaptive round,
+        so its runs on the periods both months share are reused, not retrained with a new group."""
+        drawn = [t for t in self.trials if not t.carried]
+        return group_trials(drawn, self.architecture, self.trials_per_job)
 
     @cached_property
     def job_group_of(self) -> dict[str, str]:

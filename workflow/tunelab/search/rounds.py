@@ -19,6 +19,7 @@ from typing import Any
 from tunelab.io import read_cached
 from tunelab.search.plan import Trial
 from tunelab.search.samplers import GridSampler
+from tunelab.search.warmstart import carried_history
 from tunelab.study import Study, StudyError
 
 EXPLORATION, ADAPTIVE = "exploration", "adaptive"
@@ -101,16 +102,20 @@ def phase_table(round_paths: list[str]) -> dict[str, tuple[str, int]]:
     return out
 
 
-def suggest_spec(study: Study, group: str, k: int) -> dict:
+def suggest_spec(study: Study, group: str, k: int, plan=None) -> dict:
     """Everything a round's suggestion depends on besides the finished runs (the `suggest` rule's
-    params): a change here re-suggests the round, a change elsewhere in the study does not."""
+    params): a change here re-suggests the round, a change elsewhere in the study does not.
+    With a warm start's history (`plan.carried`, warm_start.history), the rotation month and last
+    month's finished trials of the group, which the round learns from beside this month's."""
     label, fixed = groups(study)[group]
-    return {
+    spec = {
         "study": study.name, "group": group, "label": label, "round": k,
         "architecture": study.architecture, "hyperparameters": study.hyperparameters,
         "searched": searched_names(study), "fixed": fixed, "objective": study.objective,
         "then": _then_params(study),
     }
+    carried = carried_history(plan.carried if plan else None, study, label)
+    return {**spec, "month": plan.month, "carried": carried} if carried else spec
 
 
 def _then_params(study: Study) -> dict:
