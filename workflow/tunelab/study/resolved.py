@@ -243,7 +243,18 @@ class Study:
     objective = property(lambda self: self.json["objective"])
     device = property(lambda self: self.json["device"])
     seeds_per_job = property(lambda self: int(self.json["seeds_per_job"]))
-    trials_per_job = property(lambda self: int(self.json["trials_per_job"]))
+
+    @property
+    def trials_per_job(self) -> int:
+        """As written; else 4 where a job's members train as one batched model (linear and mlp in
+        tunelab's own loop: tunelab.train.batched.ARCHITECTURES), 1 elsewhere (a training command,
+        a custom factory, lstm and cnn train one member after another: grouping would only coarsen
+        recomputation)."""
+        given = self.json.get("trials_per_job")
+        if given is not None:
+            return int(given)
+        return 4 if self.trainer is None and self.architecture in ("linear", "mlp") else 1
+
     study_repeats = property(lambda self: int(self.json["study_repeats"]))
     max_runs = property(lambda self: int(self.json["max_runs"]))
 
