@@ -373,3 +373,24 @@ def test_a_period_with_one_seed_shows_no_test_not_p_equals_one():
     one = runs[runs["seed"] == SEEDS[0]]
     text = decision_markdown(verdict(one, values), ctx())
     assert "no test (one seed)" in text and "| 1 |" not in text
+
+
+def test_a_tuned_model_that_loses_to_the_simplest_forecast_answers_the_question_truthfully():
+    """Tuning beats the baseline, but linear regression beats both: the answer neither says 'keep
+    the baseline' (the baseline is worse still) nor that no gain exists over the baseline."""
+    runs, values = confirm(0.50, 0.45)
+    no_science = ctx(scientific=[], nuisance=["learning_rate", "weight_decay"])
+    d = decide(runs, candidates(), no_science, values, None, simple_forecasts(0.40))
+    assert d["verdict"] == "REJECT" and d["baseline_verdict"] == "ADOPT"
+    answer = d["question"]["answer"]
+    assert "keep the baseline" not in answer and "loses to linear on every period" in answer
+    assert d["question"]["winner"] == "the simplest forecast (linear)"
+    assert "none to attribute" not in d["attribution"]["text"]
+
+
+def test_one_confirmation_seed_per_side_is_captioned_as_confirmation_seeds():
+    runs, values = confirm(0.50, 0.45)
+    one = runs[runs["seed"] == SEEDS[0]]
+    text = decision_markdown(verdict(one, values, ctx(confirm_seeds=1)), ctx(confirm_seeds=1))
+    assert f"confirmation seed {SEEDS[0]}: 1 per side, too few to confirm" in text
+    assert "the search's seeds" not in text.split("## Per period")[1].splitlines()[0]

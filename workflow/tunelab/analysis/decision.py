@@ -180,6 +180,8 @@ def decide(runs: pd.DataFrame, candidates: dict, context: dict, values: dict[str
            "periods": [], "changed": [], "required_gain": math.nan, "mean_gain": math.nan,
            "mean_relative_gain": math.nan, "test": None}
     verdict, reasons = _verdict(runs, out, context, confirmed, alpha, min_gain)
+    out["baseline_verdict"] = verdict  # against the baseline alone, before the simple forecasts
+    out["fresh"] = context.get("confirm_seeds", 0) >= 1  # the comparison's seeds are fresh ones
     out["simple"] = versus_simple(runs, out, simple, objective)
     verdict, reasons = simple_verdict(out["simple"], verdict, reasons)
     out["verdict"], out["reasons"] = verdict, reasons
@@ -427,16 +429,27 @@ def tuning_answer(out: dict, context: dict) -> dict | None:
     use: the verdict answers it, and the answer says so."""
     if context["scientific"] or out["candidate"] is None:
         return None
-    cand, verdict = out["candidate"]["trial"], out["verdict"]
+    cand, verdict = out["candidate"]["trial"], out.get("baseline_verdict", out["verdict"])
     if verdict == "ADOPT":
         winner, words = f"trial {cand}", f"it does: the tuned trial {cand} beats the baseline (adopt it)"
     elif verdict == "REJECT":
         winner, words = "the baseline", "it does not: the configuration in use suits (keep the baseline)"
     else:
         winner, words = None, "not shown yet: the tuned candidate is not separated from the baseline"
+    if _loses_everywhere(out):  # the verdict is the simple forecast's, whatever tuning did
+        simple = " / ".join(sorted({p["simple"] for p in out["simple"]["periods"]}))
+        winner = f"the simplest forecast ({simple})"
+        words = (f"against the baseline alone {words.removeprefix('it ')}; but the tuned model loses to "
+                 f"{simple} on every period, so neither configuration is worth deploying")
     return {"winner": winner, "clear": winner is not None, "groups": [], "duels": [],
             "answer": "The study has no scientific hyperparameter, so its question is whether tuning "
                       f"the nuisance hyperparameters beats the configuration in use: {words}."}
+
+
+def _loses_everywhere(out: dict) -> bool:
+    """Whether the candidate loses to the best simple forecast on every period."""
+    facts = out.get("simple") or {}
+    return bool(facts.get("periods")) and len(facts["loses"]["candidate"]) == len(facts["periods"])
 
 
 def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict:
@@ -485,10 +498,14 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
     listed = "; ".join(f"{', '.join(names)} ({role})" for role, names in roles.items() if names)
     others = ", ".join(roles["nuisance"] + roles["fixed"]) or "no other hyperparameter"
     parts = [f"The candidate changes {listed}."]
-    if out.get("verdict") == "REJECT" or not (out["mean_relative_gain"] > 0):
-        parts.append("No gain over the baseline is shown (the verdict is "
-                     f"{out.get('verdict', 'not to adopt')}), so there is none to attribute.")
+    versus = out.get("baseline_verdict", out.get("verdict"))
+    if versus == "REJECT" or not (out["mean_relative_gain"] > 0):
+        parts.append("No gain over the baseline is shown (against the baseline the verdict is "
+                     f"{versus or 'not to adopt'}), so there is none to attribute.")
         return {**roles, "tuning_gain": math.nan, "switch_gain": math.nan, "text": " ".join(parts)}
+    if versus != "ADOPT":
+        parts.append(f"Its {pct(out['mean_relative_gain'])} over the baseline is a point estimate, "
+                     f"not confirmed ({versus} against the baseline).")
     question = out.get("question")
     same = next((g for g in candidates.get("per_group") or [] if g["group"] == base["group"]), None)
     objective = context["objective"]
@@ -573,8 +590,11 @@ def _candidate_lines(d: dict, context: dict) -> list[str]:
 def _per_period_lines(d: dict) -> list[str]:
     """The baseline against the candidate on each period: means, stds, Welch t, outcome."""
     seeds = d["seeds"]
-    which = (f"confirmation seeds {seeds[0]}..{seeds[-1]}" if d["confirmed"] and seeds else
+    fresh = d.get("fresh", d["confirmed"]) and seeds
+    span = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds[0]}..{seeds[-1]}"
+    which = (f"confirmation {span}" if fresh else
              "the search's seeds (not confirmed on fresh seeds)")
+    which += "" if d["confirmed"] or not fresh else f": {len(seeds)} per side, too few to confirm"
     frame = pd.DataFrame([{
         "period": p["period"],
         "baseline": f"{fmt(p['baseline_mean'])} ± {fmt(p['baseline_std'])} (n={p['n_baseline']})",
