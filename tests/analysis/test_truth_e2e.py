@@ -3,6 +3,7 @@ epoch at a tiny learning rate loses to linear regression on every period. A real
 the verdict, the leaderboard, the checklist and the plots' data must all say so."""
 
 import json
+import re
 
 import pytest
 from conftest import snakemake, study_dir, tiny_study
@@ -29,3 +30,27 @@ def test_a_model_that_loses_to_the_simplest_forecast_is_told_so_everywhere(tmp_p
     assert simple["verdict"] == "warning"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["verdict"] == "REJECT"
+
+
+def test_one_seed_and_no_scientific_hyperparameter_are_told_as_they_are(tmp_path):
+    """One seed per trial and per confirmation side, a joint search over the learning rate only:
+    no noise figure may pose as zero, the confirmation seed is named as such, and the question
+    (tuning against the configuration in use) gets an answer that agrees with the decision."""
+    study = tiny_study(seeds=1, seeds_per_job=1, confirm_seeds=1,
+                       search={"algorithm": "quasi_random", "budget": 3, "mode": "joint"})
+    study["hyperparameters"] = {"learning_rate": {"role": "nuisance", "min": 1.0e-3, "max": 0.1, "scaling": "log"},
+                                "hidden_size": 8, "epochs": 2, "batch_size": 64}
+    work = study_dir(tmp_path, study)
+    snakemake(work)
+    out = work / "results/tiny"
+    report = (out / "report.md").read_text()
+    decision = json.loads((out / "decision.json").read_text())
+    assert not re.search(r"± 0(\.0*)?(?![.\d])", report)  # a missing std is never shown as 0
+    assert "Retrain noise unmeasured" in report and "no test (one seed)" in report
+    assert "confirmation seed 1: 1 per side, too few to confirm" in report
+    answer = decision["question"]["answer"]
+    if decision["baseline_verdict"] != "REJECT":
+        assert "keep the baseline" not in answer
+    if decision["simple"]["loses"]["candidate"] == sorted(p["period"] for p in decision["periods"]):
+        assert "loses to" in answer
+    assert json.loads((out / "summary.json").read_text())["question_winner"]
