@@ -16,8 +16,8 @@ for the trial a search would pick (the noiseless value where the problem has noi
 
 The noise of a noisy problem is a function of (trial, search seed, seed): every method sees the
 same observation of the same point, so paired comparisons compare the searches, not the draws.
-Expensive evaluations are cached on disk (results/bench-cache/adaptive_suite/<problem>.jsonl) keyed
-by (values, seed): a rerun of the benchmark trains nothing it trained before.
+Expensive evaluations are cached on disk (results/bench-cache/adaptive_suite/<problem>-<hash of its
+settings>.jsonl) keyed by (values, seed): a rerun of the benchmark trains nothing it trained before.
 """
 
 from __future__ import annotations
@@ -114,9 +114,11 @@ class Cached:
     """Evaluations on disk, keyed by (values, seed); one JSON line each (appends of whole lines)."""
 
     seeded = False  # whether the search seed changes an evaluation
+    config: dict = {}  # what else an evaluation depends on: a change starts a new cache file
 
     def __init__(self):
-        self.path = CACHE / f"{self.name}.jsonl"
+        digest = hashlib.sha1(json.dumps(self.config, sort_keys=True).encode()).hexdigest()[:8]
+        self.path = CACHE / f"{self.name}-{digest}.jsonl"
         self.memo = {}
         if self.path.exists():
             for line in self.path.read_text().splitlines():
@@ -201,7 +203,7 @@ PM25_STUDY = {
         "weight_decay": {"role": "nuisance", "min": 1.0e-6, "max": 1.0e-1, "scaling": "log"},
         "optimizer": {"role": "nuisance", "feasible_points": ["sgd", "adam", "adamw"]},
         "hidden_size": {"role": "nuisance", "min": 4, "max": 64, "type": "int", "scaling": "log"},
-        "num_layers": 1, "epochs": 3, "batch_size": 256, "patience": 3},
+        "num_layers": 1, "epochs": 8, "batch_size": 256, "patience": 3},
     "search": {"algorithm": "quasi_random", "budget": 4, "mode": "joint"},
     "seeds": 2, "seeds_per_job": 2, "confirm_seeds": 0,
 }
@@ -212,6 +214,7 @@ class Pm25(Cached):
     """An MLP on 2 months of the embedded data, validated on the next; 2 seeds per trial."""
 
     name, title, minimum = "pm25", "Beijing PM2.5 MLP (tunelab's trainer), 2 seeds, valid_mse", None
+    config = PM25_STUDY
 
     def __init__(self, root):
         super().__init__()

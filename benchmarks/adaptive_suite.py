@@ -40,10 +40,11 @@ from adaptive import adaptive_search, picked, quasi_random  # noqa: E402
 EXPLORE, ROUNDS, BATCH = 8, 3, 4
 N = EXPLORE + ROUNDS * BATCH
 PROBLEMS = ["hartmann6", "branin", "sgd_digits", "kernel_ridge_diabetes", "pm25"]
-TUNELAB = ["ei", "nei", "pi", "ucb", "portfolio"]
+TUNELAB = ["nei", "ei", "pi", "ucb", "portfolio", "portfolio@legacy"]
 METHODS = ["halton", "halton2n", "tpe", "gp"] + TUNELAB
 LABEL = {"halton": f"quasi-random (Halton), N = {N}", "halton2n": f"quasi-random (Halton), 2N = {2 * N}",
-         "tpe": "Optuna TPE (multivariate)", "gp": "Optuna GPSampler"}
+         "tpe": "Optuna TPE (multivariate)", "gp": "Optuna GPSampler",
+         "portfolio@legacy": "tunelab portfolio as before (2 restarts, 64 raw samples)"}
 RESULTS = problems.CACHE / "results.json"
 
 
@@ -100,7 +101,8 @@ def optuna_search(kind, space, evaluate, seed):
 
 _PROBLEMS: dict = {}
 # Variants of tunelab's adaptive phase measured against its defaults: `<acquisition>@<variant>[+...]`
-VARIANTS = {"budget": {"RESTARTS": 8, "RAW_SAMPLES": 512}, "shrink": {"NOISE_PRIOR": 2.0}}
+# (legacy: the acquisition optimiser's budget before issue 25, 2 restarts from 64 raw samples)
+VARIANTS = {"legacy": {"RESTARTS": 2, "RAW_SAMPLES": 64}}
 
 
 def tunelab_search(method, space, evaluate, seed):
@@ -215,7 +217,7 @@ def table(record):
     lines += ["", "Paired wins of tunelab's adaptive N (seeds where it picked the better trial; ties half):",
               "", "| tunelab | " + " | ".join(f"{problems_title(n)} vs {', '.join(others)}" for n in names) + " |",
               "|---|" + "---|" * len(names)]
-    for method in [m for m in record["methods"] if m not in LABEL]:
+    for method in [m for m in record["methods"] if m not in ("halton", "halton2n", "tpe", "gp")]:
         lines.append(f"| {method} | " + " | ".join(
             ", ".join(wins(record, n, method, o) for o in others) for n in names) + " |")
     return "\n".join(lines)
@@ -275,7 +277,7 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("path")
     c = sub.add_parser("time")
-    c.add_argument("--acquisition", default="ei")
+    c.add_argument("--acquisition", default="nei")
     c.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if args.command == "run":
