@@ -184,3 +184,29 @@ def test_curve_plots_of_a_mae_study_with_early_stopped_seeds_are_written(tmp_pat
     curves_plot_file(str(tmp_path / "curves.parquet"), str(tmp_path / "trials.csv"),
                      str(tmp_path / "all.png"), str(tmp_path / "best.png"), "valid_mae")
     assert (tmp_path / "all.png").stat().st_size > 1000 and (tmp_path / "best.png").stat().st_size > 1000
+
+
+def test_best_curves_draw_each_period_on_its_own_scale(tmp_path, monkeypatch):
+    """One period's errors ten times another's: a shared y-axis cut off the whole curve of the
+    easy period's neighbour. Read back from the drawing: every panel shows its own curve's best
+    and last epochs."""
+    import matplotlib.figure
+    from tunelab.analysis.curves import plot_curves_best
+
+    _, trials = tables([trial(0, 0.5)])
+    curves = curves_frame({tid(0): "healthy"})
+    hard = curves["period"] == PERIODS[1]
+    curves.loc[hard, ["valid_loss", "train_loss"]] *= 10.0
+    drawn = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: (drawn.append(fig), save(fig, *a, **k)))
+    plot_curves_best(_get_best_curves_info(curves, trials), tmp_path / "best.png")
+    panels = {ax.get_title(): ax for ax in drawn[0].axes if ax.get_title() in PERIODS}
+    assert set(panels) == set(PERIODS)
+    for period, ax in panels.items():
+        valid = curves[curves["period"] == period].groupby("epoch")["valid_loss"].mean()
+        low, high = ax.get_ylim()
+        assert low <= valid.min() and valid.iloc[-1] <= high, (period, low, high, valid.min())
+        both = curves[curves["period"] == period][["valid_loss", "train_loss"]].to_numpy()
+        assert high - low <= 1.5 * (both.max() - both.min())  # the curve fills its panel

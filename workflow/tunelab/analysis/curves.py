@@ -134,14 +134,18 @@ def _get_best_curves_info(curves: pd.DataFrame, trials: pd.DataFrame,
         entries.append({"trial": row.trial, "group": row.group, "objective": row.objective_mean,
                         "periods": per_period})
 
-    def values(kind):
+    def values(kind, period):
         return np.concatenate([np.concatenate([p[kind]] + [t[kind] for t in p["tails"]])
-                               for e in entries for p in e["periods"].values()] or [np.array([])])
+                               for e in entries for q, p in e["periods"].items() if q == period]
+                              or [np.array([])])
 
+    # Each period on its own scale: periods differ by multiples in error, and one shared axis cut
+    # off the whole curve of the hardest period.
+    shared = valid == "valid_loss"
     return {"periods": periods, "best": entries, "labels": curve_labels(valid),
-            "ylim": robust_limits(np.concatenate([values("valid"), values("train")]), 0.98)
-            if valid == "valid_loss" else robust_limits(values("valid"), 0.98),
-            "train_ylim": robust_limits(values("train"), 0.98)}
+            "ylim": {q: robust_limits(np.concatenate([values("valid", q), values("train", q)])
+                                      if shared else values("valid", q), 0.98) for q in periods},
+            "train_ylim": {q: robust_limits(values("train", q), 0.98) for q in periods}}
 
 
 def plot_curves_all(info: dict, path) -> None:
@@ -198,7 +202,7 @@ def plot_curves_best(info: dict, path) -> None:
     rows = -(-len(periods) // cols) or 1
     colors = group_colors([e["group"] for e in info["best"]])
     with figure(path, figsize=(3.9 * cols + 1.8, 3.0 * rows + 0.6)) as fig:
-        axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+        axes = fig.subplots(rows, cols, squeeze=False)
         # One axis when validation and training are both the scaled MSE; with a MAE objective the
         # training loss (MSE) gets its own right-hand axis, labelled, so no one compares the two.
         shared = info["labels"]["valid"].endswith("(MSE, scaled target)")
@@ -216,7 +220,8 @@ def plot_curves_best(info: dict, path) -> None:
                 _with_tails(ax, data, "valid", color=color, lw=1.8,
                             label=f"{group_label(entry['group'])} ({short(entry['trial'])})")
                 _with_tails(train_axes[k], data, "train", color=color, lw=1.2, ls="--")
-            for axis, (lo, hi, log) in {ax: info["ylim"], train_axes[k]: info["train_ylim"]}.items():
+            for axis, (lo, hi, log) in {ax: info["ylim"][period],
+                                        train_axes[k]: info["train_ylim"][period]}.items():
                 if log:
                     _log_axis(axis)
                 axis.set_ylim(lo, hi)
