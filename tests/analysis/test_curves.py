@@ -12,6 +12,7 @@ from tunelab.analysis.curves import (
     curves_plot_file,
     mean_curves,
 )
+from tunelab.analysis.tables import overall
 from tunelab.analysis.timeline import _get_periods_info, plot_periods
 from tunelab.collect import collect_curves_file, collect_part_file
 
@@ -210,3 +211,29 @@ def test_best_curves_draw_each_period_on_its_own_scale(tmp_path, monkeypatch):
         assert low <= valid.min() and valid.iloc[-1] <= high, (period, low, high, valid.min())
         both = curves[curves["period"] == period][["valid_loss", "train_loss"]].to_numpy()
         assert high - low <= 1.5 * (both.max() - both.min())  # the curve fills its panel
+
+
+def test_curves_all_legend_swatches_have_the_colours_of_their_groups_lines(tmp_path, monkeypatch):
+    """Read back from the drawing: each group's legend swatch has the colour of every line drawn
+    for that group's trials (a swatch of another colour named the wrong group)."""
+    import matplotlib.colors
+    import matplotlib.figure
+    from tunelab.analysis.curves import plot_curves_all
+
+    _, trials = tables([trial(i, 0.5 + 0.01 * i, group=f"hidden_size={w}") for i, w in enumerate((8, 8, 16, 16, 32))])
+    curves = curves_frame({tid(i): "healthy" for i in range(5)})
+    drawn = []
+    save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda fig, *a, **k: (drawn.append(fig), save(fig, *a, **k)))
+    info = _get_curves_info(curves, trials, highlight=0)
+    plot_curves_all(info, tmp_path / "all.png")
+    legend = next(ax.get_legend() for ax in drawn[0].axes if ax.get_legend())
+    swatch = {t.get_text(): matplotlib.colors.to_hex(h.get_color())
+              for t, h in zip(legend.get_texts(), legend.legend_handles, strict=True)}
+    groups = overall(trials)["group"].to_dict()
+    lines = [line for ax in drawn[0].axes for line in ax.get_lines() if line.get_gid() in groups]
+    assert len(lines) >= 2 * len(groups)  # train and valid of every trial
+    for line in lines:
+        assert matplotlib.colors.to_hex(line.get_color()) == swatch[groups[line.get_gid()]]
+    assert {"hidden_size=8", "hidden_size=16", "hidden_size=32"} <= set(swatch)

@@ -65,6 +65,7 @@ def seed_lines(g: pd.DataFrame, valid: str) -> tuple[dict, list[dict]]:
 
 def _with_tails(ax, line: dict, kind: str, **style) -> None:
     """A mean line, then each still-running seed's own line from the mean's last point on."""
+    style = {"gid": line.get("trial"), **style}  # the trial, for a reader of the drawing (tests)
     ax.plot(line["epoch"], line[kind], **style)
     style = {**style, "lw": style.get("lw", 1.0) * 0.5, "label": None}
     for tail in line["tails"]:
