@@ -272,6 +272,24 @@ def test_rows_carried_from_an_earlier_month_change_the_proposal_and_stay_determi
     assert sum(rnd.mine) == len(mine)
 
 
+ROUND = """
+import json, sys
+from tunelab.search.adaptive import Round
+trials, names = Round(json.loads(sys.argv[1]), json.loads(sys.argv[2]), {}).suggest()
+print(json.dumps([[t.id for t in trials], names]))
+"""
+
+
+def test_a_round_with_carried_rows_is_the_same_in_fresh_processes():
+    study = adaptive_study(acquisition="nei")
+    spec = {**suggest_spec(study, "all", 1), "month": "2026-12"}
+    history = monthly(study, "2026-12", lr_objective, n=4) + monthly(study, "2026-11", shifted, n=8, seed=1)
+    outputs = [subprocess.run([sys.executable, "-c", ROUND, json.dumps(spec), json.dumps(order)], check=True,
+                              cwd=REPO, capture_output=True, text=True).stdout
+               for order in (history, history[::-1])]
+    assert outputs[0] == outputs[1] and len(json.loads(outputs[0])[0]) == 3
+
+
 def test_rows_of_this_month_alone_give_the_same_round_as_rows_without_a_month():
     study = adaptive_study(acquisition="portfolio")
     history = explore(study, lr_objective)
