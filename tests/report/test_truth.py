@@ -1,0 +1,71 @@
+"""tunelab.report.truth: each check finds the wrong statement it is for, and nothing in a report
+that agrees with its files (the end-to-end studies assert no finding on their real reports)."""
+
+import json
+
+import pandas as pd
+import pytest
+from tunelab.report.truth import findings, main
+
+GOOD = """# Study report: s
+
+Rotation month **2026-11** (the key that draws the periods, not a date of the data); 2 periods;
+mlp models; quasi_random search, budget 3; 3 trials x 2 seeds x 2 periods = 12 runs, 0 infeasible.
+
+**Verdict: REJECT.** The candidate does not beat the simplest forecast: linear scores better on every period.
+
+![periods](plots/periods.png)
+
+| trial | valid_mse |
+|---|---|
+| t1 | 0.5 ± 0.01 |
+"""
+
+
+def study(tmp_path, report=GOOD, verdict="REJECT", loses=("v1", "v2"), phases=("exploration",), **decision):
+    (tmp_path / "plots").mkdir(exist_ok=True)
+    (tmp_path / "plots" / "periods.png").write_bytes(b"png")
+    simple = {"periods": [{"period": p, "simple": "linear"} for p in ("v1", "v2")],
+              "loses": {"baseline": [], "candidate": list(loses)}}
+    (tmp_path / "decision.json").write_text(json.dumps({"verdict": verdict, "simple": simple, **decision}))
+    (tmp_path / "summary.json").write_text(json.dumps({"verdict": verdict}))
+    pd.DataFrame({"trial": ["t1"] * len(phases), "phase": list(phases)}).to_csv(tmp_path / "runs.csv", index=False)
+    (tmp_path / "report.md").write_text(report)
+    return tmp_path
+
+
+def test_a_report_that_agrees_with_its_files_has_no_finding(tmp_path, capsys):
+    assert findings(study(tmp_path)) == []
+    assert main([str(tmp_path)]) == 0 and "agrees" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("edit", "check"), [
+    (lambda r: r.replace("Verdict: REJECT", "Verdict: ADOPT"), "verdict_agrees"),
+    (lambda r: r.replace("does not beat the simplest forecast", "is not separated"), "simple_forecast_told"),
+    (lambda r: r.replace("= 12 runs", "= 36 runs"), "products_add_up"),
+    (lambda r: r.replace("0.5 ± 0.01", "0.6217 ± 0"), "no_zero_std"),
+    (lambda r: r.replace(", not a date of the data", ""), "month_explained"),
+    (lambda r: r.replace("plots/periods.png", "plots/missing.png"), "images_exist"),
+    (lambda r: r.replace("0.5 ± 0.01", "nan ± 0.01"), "no_bare_missing"),
+])
+def test_each_wrong_statement_is_found(tmp_path, edit, check):
+    found = findings(study(tmp_path, edit(GOOD)))
+    assert [f for f in found if f.startswith(check)], found
+
+
+def test_a_std_of_a_tenth_is_not_a_zero(tmp_path):
+    assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", "0.5 ± 0.05"))) == []
+
+
+def test_keep_the_baseline_is_found_when_the_baseline_lost(tmp_path):
+    answer = {"answer": "it does not: the configuration in use suits (keep the baseline)"}
+    found = findings(study(tmp_path, question=answer, baseline_verdict="ADOPT"))
+    assert [f for f in found if f.startswith("question_agrees")]
+    assert findings(study(tmp_path, question=answer, baseline_verdict="REJECT")) == []
+
+
+def test_adaptive_rounds_must_be_named_in_the_first_paragraph(tmp_path):
+    found = findings(study(tmp_path, phases=("exploration", "adaptive")))
+    assert [f for f in found if f.startswith("adaptive_told")]
+    told = GOOD.replace("budget 3;", "budget 3; 2 of them from the adaptive (Bayesian) rounds;")
+    assert findings(study(tmp_path, told, phases=("exploration", "adaptive"))) == []

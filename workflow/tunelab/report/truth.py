@@ -1,0 +1,124 @@
+"""Does a finished study's report say what its own files say? Checks that run on any study's
+results, so the classes of wrong statements a reader found on real data are caught on other data
+too (issue 22):
+
+    python -m tunelab.report.truth results/<study>      # prints each finding; exit 1 if any
+
+Each check reads report.md beside decision.json, summary.json, runs.csv and variance.json, and
+returns what is not so, in words. A check that does not apply to the study (no adaptive phase, no
+simple baselines) finds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+VERDICT = re.compile(r"\*\*Verdict: (ADOPT|REJECT|INCONCLUSIVE)\.\*\*")
+PRODUCT = re.compile(r"(\d+) trials x (\d+) seeds x (\d+) periods = (\d+) runs")
+ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])")
+IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
+BARE = re.compile(r"(?<![\w`])(nan|NaN|None)(?![\w`])")
+
+
+def verdict_agrees(report: str, files: dict) -> list[str]:
+    said = VERDICT.findall(report)
+    truth = {files["decision"]["verdict"], files["summary"]["verdict"]}
+    if len(truth) > 1:
+        return [f"decision.json says {files['decision']['verdict']}, summary.json {files['summary']['verdict']}"]
+    wrong = sorted(set(said) - truth)
+    return [f"the report says Verdict: {w}, decision.json {truth.pop()}" for w in wrong] if said else \
+        ["the report states no verdict"]
+
+
+def simple_forecast_told(report: str, files: dict) -> list[str]:
+    simple = files["decision"].get("simple") or {}
+    periods = [p["period"] for p in simple.get("periods", [])]
+    loses = (simple.get("loses") or {}).get("candidate", [])
+    if periods and sorted(loses) == sorted(periods) and "simplest forecast" not in report.split("\n\n## ")[0]:
+        return ["the candidate loses to the simplest forecast on every period, and the summary does not say so"]
+    return []
+
+
+def products_add_up(report: str, files: dict) -> list[str]:
+    return [f"'{m.group(0)}' does not add up" for m in PRODUCT.finditer(report)
+            if int(m.group(1)) * int(m.group(2)) * int(m.group(3)) != int(m.group(4))]
+
+
+def no_zero_std(report: str, files: dict) -> list[str]:
+    """A std of exactly 0 is a missing one shown as a number (one seed), or a copy of one run."""
+    return [f"'{line.strip()[:90]}' shows a std of 0" for line in report.splitlines() if ZERO_STD.search(line)]
+
+
+def question_agrees(report: str, files: dict) -> list[str]:
+    d = files["decision"]
+    answer = (d.get("question") or {}).get("answer", "")
+    versus = d.get("baseline_verdict", d["verdict"])
+    if "keep the baseline" in answer and versus != "REJECT":
+        return [f"the question's answer says 'keep the baseline' while the baseline comparison is {versus}"]
+    return []
+
+
+def adaptive_told(report: str, files: dict) -> list[str]:
+    runs = files["runs"]
+    if runs is None or "phase" not in runs or not (runs["phase"] == "adaptive").any():
+        return []
+    first = report.split("\n\n**Verdict")[0]
+    return [] if "adaptive" in first else ["the study ran adaptive rounds, and the first paragraph does not say so"]
+
+
+def month_explained(report: str, files: dict) -> list[str]:
+    return [] if "Rotation month" not in report or "not a date of the data" in report else \
+        ["the rotation month is not said to be the rotation's key rather than a date of the data"]
+
+
+def images_exist(report: str, files: dict) -> list[str]:
+    folder = files["folder"]
+    return [f"the report shows {src}, which does not exist" for src in IMAGE.findall(report)
+            if not (folder / src).exists()]
+
+
+def no_bare_missing(report: str, files: dict) -> list[str]:
+    """'nan' or 'None' printed where a value belongs (outside code spans)."""
+    text = re.sub(r"`[^`]*`", "", report)
+    return [f"'{line.strip()[:90]}' prints a missing value as text" for line in text.splitlines()
+            if BARE.search(line) and not line.lstrip().startswith("![")]
+
+
+CHECKS = (verdict_agrees, simple_forecast_told, products_add_up, no_zero_std, question_agrees,
+          adaptive_told, month_explained, images_exist, no_bare_missing)
+
+
+def read_study(folder: str | Path) -> tuple[str, dict]:
+    import pandas as pd
+
+    folder = Path(folder)
+    runs = folder / "runs.csv"
+    files = {"folder": folder,
+             "decision": json.loads((folder / "decision.json").read_text()),
+             "summary": json.loads((folder / "summary.json").read_text()),
+             "runs": pd.read_csv(runs, keep_default_na=False, na_values=[""]) if runs.exists() else None}
+    return (folder / "report.md").read_text(), files
+
+
+def findings(folder: str | Path) -> list[str]:
+    """Everything the report of the study in `folder` says that its own files contradict."""
+    report, files = read_study(folder)
+    return [f"{check.__name__}: {finding}" for check in CHECKS for finding in check(report, files)]
+
+
+def main(argv: list[str]) -> int:
+    found = 0
+    for folder in argv or ["results/default"]:
+        for finding in findings(folder):
+            print(f"{folder}: {finding}")
+            found += 1
+        if not found:
+            print(f"{folder}: the report agrees with its files ({len(CHECKS)} checks)")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
