@@ -69,3 +69,12 @@ def test_adaptive_rounds_must_be_named_in_the_first_paragraph(tmp_path):
     assert [f for f in found if f.startswith("adaptive_told")]
     told = GOOD.replace("budget 3;", "budget 3; 2 of them from the adaptive (Bayesian) rounds;")
     assert findings(study(tmp_path, told, phases=("exploration", "adaptive"))) == []
+
+
+def test_trials_stopped_at_a_rung_must_be_marked(tmp_path):
+    folder = study(tmp_path)
+    pd.DataFrame({"trial": ["t1", "t2"], "period": ["all", "all"], "rung_epochs": [2, 8]}).to_csv(
+        folder / "trials.csv", index=False)
+    assert [f for f in findings(folder) if f.startswith("rungs_marked")]
+    (folder / "report.md").write_text(GOOD + "| t2 | 0.6 | 2 (stopped at a rung) |\n")
+    assert findings(folder) == []

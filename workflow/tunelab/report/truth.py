@@ -87,16 +87,27 @@ def no_bare_missing(report: str, files: dict) -> list[str]:
             if BARE.search(line) and not line.lstrip().startswith("![")]
 
 
+def rungs_marked(report: str, files: dict) -> list[str]:
+    """With successive halving, trials stopped at a rung rank beside fully trained ones: the
+    leaderboard must say which is which."""
+    trials = files.get("trials")
+    if trials is None or "rung_epochs" not in trials or trials["rung_epochs"].nunique(dropna=True) < 2:
+        return []
+    return [] if "stopped at a rung" in report else \
+        ["trials stopped at a rung rank beside fully trained ones, and the report does not mark them"]
+
+
 CHECKS = (verdict_agrees, simple_forecast_told, products_add_up, no_zero_std, question_agrees,
-          adaptive_told, month_explained, images_exist, no_bare_missing)
+          adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked)
 
 
 def read_study(folder: str | Path) -> tuple[str, dict]:
     import pandas as pd
 
     folder = Path(folder)
-    runs = folder / "runs.csv"
+    runs, trials = folder / "runs.csv", folder / "trials.csv"
     files = {"folder": folder,
+             "trials": pd.read_csv(trials, keep_default_na=False, na_values=[""]) if trials.exists() else None,
              "decision": json.loads((folder / "decision.json").read_text()),
              "summary": json.loads((folder / "summary.json").read_text()),
              "runs": pd.read_csv(runs, keep_default_na=False, na_values=[""]) if runs.exists() else None}
