@@ -211,6 +211,7 @@ def test_restore_falls_back_to_the_last_commit_that_changed_dvc_lock(built, remo
     out = run(work, sys.executable, "-m", "tunelab.cli", "restore", "main")
     assert f"the results of {locked[:8]} (last dvc.lock) restored" in out.stdout
     assert git(work, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip() == "change"  # back where it was
+    assert list((work / "results" / STUDY / "months").glob("*.json"))  # what a warm start reads
     dry = run(work, sys.executable, "-m", "snakemake", "-n", "--config", f"study={STUDY}",
               "--configfile", f"results/{STUDY}.month.yaml")
     jobs = trained(dry.stdout + dry.stderr)
