@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from analysis_study import OUT, PLOTS, TARGETS
 from conftest import snakemake
+from tunelab.report.truth import findings
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +29,7 @@ def test_report_summary_and_plots_exist_and_agree(study_run):
     decision = (out / "decision.md").read_text()
     verdict = f"**Verdict: {summary['verdict']}.**"
     assert verdict in report and verdict in decision
+    assert findings(out) == []  # the report says nothing its own files contradict
     for plot in PLOTS:
         png = out / "plots" / f"{plot}.png"
         assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 5000, plot

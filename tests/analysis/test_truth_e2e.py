@@ -7,6 +7,7 @@ import re
 
 import pytest
 from conftest import snakemake, study_dir, tiny_study
+from tunelab.report.truth import findings
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +31,7 @@ def test_a_model_that_loses_to_the_simplest_forecast_is_told_so_everywhere(tmp_p
     assert simple["verdict"] == "warning"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["verdict"] == "REJECT"
+    assert findings(out) == []
 
 
 def test_one_seed_and_no_scientific_hyperparameter_are_told_as_they_are(tmp_path):
@@ -54,3 +56,4 @@ def test_one_seed_and_no_scientific_hyperparameter_are_told_as_they_are(tmp_path
     if decision["simple"]["loses"]["candidate"] == sorted(p["period"] for p in decision["periods"]):
         assert "loses to" in answer
     assert json.loads((out / "summary.json").read_text())["question_winner"]
+    assert findings(out) == []

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from conftest import job_counts, snakemake, study_dir, tiny_study, write_study
+from tunelab.report.truth import findings
 
 pytestmark = pytest.mark.e2e
 
@@ -90,4 +91,5 @@ def test_the_report_says_what_was_carried_and_whether_the_winner_still_wins(two_
     assert f"## Carried over from {MONTHS[0]}" in report
     assert "winner" in report and ("still wins" in report or "no longer wins" in report)
     assert (workdir / f"results/tiny/months/{MONTHS[1]}.json").exists()
+    assert findings(workdir / "results/tiny") == []  # with an adaptive round: named up front
     assert "train" not in job_counts(snakemake(workdir, "-n").stdout)  # a rerun trains nothing
