@@ -72,3 +72,21 @@ def test_trials_that_all_score_the_same_explain_nothing_and_do_not_fail():
     runs["valid_mse"] = 0.5  # a resample (or a study) with no variance at all
     table = importance_table(runs, trials, ctx(), resamples=3)
     assert (table["importance"] == 0).all()
+
+
+def sentence_of(rows):
+    table = pd.DataFrame([{"scope": "all", "hyperparameter": h, "importance": i, "low": lo, "high": hi,
+                           "trials": 30} for h, i, lo, hi in rows])
+    return importance_sentence(table)
+
+
+def test_a_top_share_whose_interval_reaches_zero_is_not_said_to_matter():
+    text = sentence_of([("hidden_size", 0.44, 0.04, 0.67), ("learning_rate", 0.35, 0.14, 0.88)])
+    assert text.startswith("No hyperparameter is shown to matter") and "explains" not in text
+    assert "overlaps learning_rate's [0.14, 0.88], so which matters more is not settled" in text
+
+
+def test_a_clear_first_is_not_called_unsettled():
+    text = sentence_of([("learning_rate", 0.8, 0.6, 0.9), ("weight_decay", 0.1, 0.0, 0.3)])
+    assert text.startswith("learning_rate explains 0.80 [0.60, 0.90]") and "not settled" not in text
+    assert "weight_decay: the interval reaches about 0" in text

@@ -27,7 +27,7 @@ from tunelab.analysis.tables import overall, read_table, stopped_at_a_rung
 
 RESAMPLES = 40
 N_TREES = 32
-TOO_FEW = 12  # trials: below this the figure is flagged
+TOO_FEW = 20  # trials: below this the figure is flagged
 NOTHING = 0.05  # an interval that reaches this is "the data cannot tell it from nothing"
 COLUMNS = ["scope", "hyperparameter", "importance", "low", "high", "trials"]
 
@@ -123,18 +123,35 @@ def importance_sentence(table: pd.DataFrame) -> str:
         return ("Importance: not computed: it needs two searched hyperparameters that vary and four "
                 "or more trials that ran on every period (with rungs, to the full budget).")
     pooled = table[table["scope"] == "all"].sort_values("importance", ascending=False)
-    top = pooled.iloc[0]
-    n = int(top["trials"])
-    text = (f"{top['hyperparameter']} explains {top['importance']:.2f} [{top['low']:.2f}, "
-            f"{top['high']:.2f}] of the variance across the {n} trials that fANOVA attributes")
+    top, n = pooled.iloc[0], int(pooled.iloc[0]["trials"])
+    share = f"{top['importance']:.2f} [{top['low']:.2f}, {top['high']:.2f}]"
     unclear = pooled[pooled["low"] <= NOTHING]["hyperparameter"].tolist()
+    if top["hyperparameter"] in unclear:
+        text = (f"No hyperparameter is shown to matter: the largest share, {top['hyperparameter']}'s "
+                f"{share} of the variance across the {n} trials that fANOVA attributes, has an interval "
+                f"that reaches about 0 (<= {NOTHING})")
+        unclear = unclear[1:]
+    else:
+        text = f"{top['hyperparameter']} explains {share} of the variance across the {n} trials that fANOVA attributes"
+    text += _overlap(pooled)
     if unclear:
-        text += (f"; {', '.join(unclear)}: the interval reaches about 0 (<= {NOTHING}), the data cannot tell "
+        text += (f"; {', '.join(unclear)}: the interval reaches about 0, the data cannot tell "
                  f"{'it' if len(unclear) == 1 else 'them'} from nothing")
     text += "."
     if n < TOO_FEW:
         text += f" Only {n} trials: read these figures as rough (a forest on so few points is unstable)."
     return text
+
+
+def _overlap(pooled: pd.DataFrame) -> str:
+    """Whether the first two are ordered: their intervals overlap, or not."""
+    if len(pooled) < 2:
+        return ""
+    top, second = pooled.iloc[0], pooled.iloc[1]
+    if top["low"] > second["high"]:
+        return ""
+    return (f"; its interval overlaps {second['hyperparameter']}'s [{second['low']:.2f}, {second['high']:.2f}]"
+            ", so which matters more is not settled")
 
 
 def plot_importance(table: pd.DataFrame, path) -> None:
