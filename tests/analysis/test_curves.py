@@ -198,6 +198,7 @@ def test_best_curves_draw_each_period_on_its_own_scale(tmp_path, monkeypatch):
     curves = curves_frame({tid(0): "healthy"})
     hard = curves["period"] == PERIODS[1]
     curves.loc[hard, ["valid_loss", "train_loss"]] *= 10.0
+    curves["valid_loss"] += curves["valid_loss"].max()  # validation well above training everywhere
     drawn = []
     save = matplotlib.figure.Figure.savefig
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig",

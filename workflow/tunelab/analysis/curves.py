@@ -221,8 +221,9 @@ def plot_curves_best(info: dict, path) -> None:
                 _with_tails(ax, data, "valid", color=color, lw=1.8,
                             label=f"{group_label(entry['group'])} ({short(entry['trial'])})")
                 _with_tails(train_axes[k], data, "train", color=color, lw=1.2, ls="--")
-            for axis, (lo, hi, log) in {ax: info["ylim"][period],
-                                        train_axes[k]: info["train_ylim"][period]}.items():
+            limits = [(ax, info["ylim"][period])]  # one axis when shared: its limits hold both curves
+            limits += [] if shared else [(train_axes[k], info["train_ylim"][period])]
+            for axis, (lo, hi, log) in limits:
                 if log:
                     _log_axis(axis)
                 axis.set_ylim(lo, hi)
