@@ -73,8 +73,10 @@ def test_status_command_shows_the_leaderboard(finished):
 
 
 def test_changing_one_trial_reruns_only_its_jobs(workdir):
+    """With one job per trial (trials_per_job: 1) a changed trial retrains alone."""
     study = tiny_study(hyperparameters={"hidden_size": 8,
-                                        "learning_rate": {"role": "nuisance", "feasible_points": [0.001, 0.01]}})
+                                        "learning_rate": {"role": "nuisance", "feasible_points": [0.001, 0.01]}},
+                       trials_per_job=1)
     write_study(workdir, "tiny", study)
     run_tiny(workdir)
     before = block_files(workdir)
@@ -86,6 +88,29 @@ def test_changing_one_trial_reruns_only_its_jobs(workdir):
     assert all(after[p] == before[p] for p in before)  # nothing finished was retrained
     assert len([p for p in after if p not in before]) == 2  # the changed trial, on both periods
     assert 0.02 in set(read_runs(workdir)["learning_rate"]) and 0.01 not in set(read_runs(workdir)["learning_rate"])
+
+
+def test_changing_one_trial_of_a_job_group_retrains_only_that_group(workdir):
+    """By default (trials_per_job 4 for an mlp) trials of one shape share a job: changing one
+    retrains its group on every period, and the unchanged trial of the group gets the same numbers
+    again (its own job only links the group's new files)."""
+    study = tiny_study(hyperparameters={"hidden_size": 8,
+                                        "learning_rate": {"role": "nuisance", "feasible_points": [0.001, 0.01]}})
+    write_study(workdir, "tiny", study)
+    run_tiny(workdir)
+    runs = read_runs(workdir)
+    study["hyperparameters"]["learning_rate"]["feasible_points"] = [0.001, 0.02]
+    write_study(workdir, "tiny", study)
+    counts = job_counts(run_tiny(workdir, "-n").stdout)
+    assert counts["train_group"] == 2 and counts["train"] == 4  # the group on 2 periods; its 2 trials
+    run_tiny(workdir)
+    after = read_runs(workdir)
+    key = ["period", "trial", "seed"]
+    merged = runs[runs["learning_rate"] == 0.001].merge(after, on=key, suffixes=("_before", "_after"))
+    assert len(merged) == 4  # 2 periods x 2 seeds of the unchanged trial
+    pd.testing.assert_series_equal(merged["valid_mse_before"], merged["valid_mse_after"], rtol=1e-5,
+                                   check_names=False)
+    assert 0.02 in set(after["learning_rate"]) and 0.01 not in set(after["learning_rate"])
 
 
 def test_adding_a_seed_trains_only_the_new_seed(workdir):
