@@ -128,3 +128,17 @@ def test_plan_counts_the_adaptive_rounds(workdir, monkeypatch, capsys):
     assert ("adaptive phase (bayesian): 2 rounds x 2 trials x 1 group(s) = 4 trials x 1 periods x 2 seeds "
             "= 8 runs") in out
     assert "in all: up to 16 runs in 8 jobs" in out
+
+
+def test_retrain_of_a_grouped_trial_deletes_its_job_groups_blocks_too(tmp_path):
+    """A trial trained by its job group (trials_per_job) retrains only if the group's block goes
+    too: otherwise its own job would link the group's old files again."""
+    from tunelab.cli import _run_folders
+
+    runs = tmp_path / "results" / "tiny" / "runs"
+    for path in ("v2026-01/t00000001/s0-1", "v2026-01/t00000002/s0-1", "v2026-01/groups/g0000000a/s0-1/t00000001",
+                 "v2026-01/groups/g0000000a/s0-1/t00000002", "v2026-01/groups/g0000000b/s0-1/t00000003"):
+        (runs / path).mkdir(parents=True)
+    folders = _run_folders(runs, None, ["t00000001"])
+    names = [str(f.relative_to(runs)) for f in folders]
+    assert names == ["v2026-01/t00000001", "v2026-01/groups/g0000000a/s0-1"]

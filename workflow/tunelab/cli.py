@@ -353,7 +353,16 @@ def _run_folders(runs_dir: Path, periods: list[str] | None, trials: list[str] | 
                         + (f" for period(s) {', '.join(periods)}" if periods else "")
                         + f"; trials: {', '.join(sorted(found)[:12])}")
         folders = [f for f in folders if f.name in trials]
+        folders += _group_blocks(runs_dir, periods or known, trials)
     return folders or f"no run folders in {runs_dir}"
+
+
+def _group_blocks(runs_dir: Path, periods: list[str], trials: list[str]) -> list[Path]:
+    """The job groups' block folders (runs/<period>/groups/<group>/<block>/, trials_per_job) that
+    trained one of `trials`: deleted too, or the trial's own job would only link the old files
+    again. The group's other trials retrain with it, to the same numbers."""
+    return sorted({block for p in periods for block in (runs_dir / p / "groups").glob("g*/s*")
+                   if block.is_dir() and any((block / t).is_dir() for t in trials)})
 
 
 def _month(study_dir: Path) -> list[str]:
