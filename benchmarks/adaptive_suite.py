@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import statistics
 import subprocess
 import sys
@@ -234,7 +235,10 @@ ROUND_SCRIPT = """
 import sys, time
 start = time.perf_counter()
 sys.path.insert(0, {workflow!r}); sys.path.insert(0, {bench!r})
+import tunelab.search.adaptive as adaptive_module
 from tunelab.search.adaptive import Round
+for key, value in {settings!r}.items():
+    setattr(adaptive_module, key, value)
 imported = time.perf_counter()
 import adaptive_problems as p
 from adaptive import search_spec
@@ -251,18 +255,24 @@ print(f"{{imported - start:.2f}} {{done - ready:.2f}} {{len(trials)}}")
 
 def time_round(args):
     """One round of 4 from 16 finished trials (Hartmann-6), in a fresh interpreter, import included."""
+    acquisition, _, variant = args.acquisition.partition("@")
     script = ROUND_SCRIPT.format(workflow=str(REPO / "workflow"), bench=str(Path(__file__).resolve().parent),
-                                 acquisition=args.acquisition)
-    walls = []
+                                 acquisition=acquisition, settings=VARIANTS.get(variant, {}))
+    import resource
+
+    walls, cpus = [], []
     for _ in range(args.repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
         walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime)
         imported, suggest, n = out.split()
-        print(f"wall {walls[-1]:.2f} s (interpreter + import of tunelab.search.adaptive {imported} s, "
-              f"suggest {suggest} s, {n} trials)")
-    print(f"median wall of one suggest round of 4 ({args.acquisition}), fresh process: "
-          f"{statistics.median(walls):.2f} s over {args.repeat}; {machine()}")
+        print(f"wall {walls[-1]:.2f} s, CPU {cpus[-1]:.2f} s (interpreter + import of tunelab.search.adaptive "
+              f"{imported} s, suggest with its torch/BoTorch imports {suggest} s, {n} trials)")
+    print(f"one suggest round of 4 ({args.acquisition}), fresh process, {args.repeat} runs: wall median "
+          f"{statistics.median(walls):.2f} s (min {min(walls):.2f}), CPU median {statistics.median(cpus):.2f} s; "
+          f"{machine()}; load {os.getloadavg()[0]:.1f}")
 
 
 def main():
@@ -277,7 +287,7 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("path")
     c = sub.add_parser("time")
-    c.add_argument("--acquisition", default="nei")
+    c.add_argument("--acquisition", default="pi", help="as in run: e.g. pi, or pi@legacy (the old budget)")
     c.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if args.command == "run":

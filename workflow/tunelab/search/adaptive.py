@@ -17,10 +17,12 @@ hand-written GP:
   there is no such measure and the GP infers one noise level;
 - infeasible trials (any run diverged or failed) enter the GP at the worst feasible value minus half
   the feasible range, so the model predicts poorly there and no acquisition returns to the region;
-- acquisitions: nei (the default) is log noisy expected improvement: the improvement over what the
-  model believes of the observed trials (X_baseline), not over their noisy best mean, which ei
-  takes at face value; benchmarks/adaptive_suite.py (issue 25) measured it against ei, pi, ucb and
-  the portfolio (docs/explanation/benchmarks.md);
+- acquisitions: pi (the schema's default) is the probability of improving on the best observed
+  mean; nei is log noisy expected improvement, the improvement over what the model believes of
+  the observed trials (X_baseline) rather than over their noisy best mean, which ei takes at face
+  value; benchmarks/adaptive_suite.py (issue 25) measured them, ucb and the portfolio on five
+  problems (docs/explanation/benchmarks.md): pi had the best median or one within the seeds'
+  spread of the best on each, no acquisition was best on all;
 - the batch is built slot by slot (sequential greedy), each slot's acquisition conditioned on the
   earlier slots as pending points (`X_pending`), each optimised by optimize_acqf with RESTARTS
   restarts from RAW_SAMPLES raw samples. `portfolio` gives each slot to ei, pi or ucb drawn
@@ -40,10 +42,12 @@ repeat of one of this month's trials is replaced as before. Rows without "month"
 month, or a spec without "month" are this month's: without carried rows a round is byte for byte
 what it was before months existed.
 
-Determinism: the history is sorted by trial id (then month), objectives are rounded to 12 significant digits,
-every random choice takes a seed derived from (seed, group, round), unit coordinates are rounded
-before values (4 significant digits, Hyperparameter.from_unit) and trial ids are made; a proposal
-that repeats a known trial is replaced by a scrambled Halton point.
+Determinism: the GP and the acquisitions run on one torch thread (as benchmarks/adaptive_suite.py
+measured them; also faster on a busy machine), the history is sorted by trial id (then month),
+objectives are rounded to 12 significant digits, every random choice takes a seed derived from
+(seed, group, round), unit coordinates are rounded before values (4 significant digits,
+Hyperparameter.from_unit) and trial ids are made; a proposal that repeats a known trial is
+replaced by a scrambled Halton point.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ CHOICES = ACQUISITIONS + ("nei",)  # every single acquisition (the schema's enum
 FALLBACK = "quasi_random"  # too few feasible trials to fit a model, or a repeated proposal
 HEDGE_ETA = 4.0  # Hedge's learning rate on gains in [0, 1]
 # The acquisition optimiser's budget: 8 L-BFGS restarts from the best of 512 raw samples (2 and 64
-# before issue 25's benchmark: in 6-D they missed the acquisition's optimum; +35% of a round's time)
+# before issue 25's suite, where 8/512 improved the portfolio's median on 4 of 5 problems; it costs
+# about 35% more of a round's compute)
 RESTARTS, RAW_SAMPLES, MC_SAMPLES = 8, 512, 128
 
 
@@ -138,7 +143,14 @@ class Round:
         feasible = [h for h in self.history if h["feasible"]]
         if len(feasible) < 2:  # no model to fit: cover the space instead (still a full round)
             return self._fill([], [], len(slots))
-        return self._bayesian(slots)
+        import torch
+
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)  # small matrices: a second thread only contends (2-3x slower on 2 busy cores)
+        try:
+            return self._bayesian(slots)
+        finally:
+            torch.set_num_threads(threads)
 
     def _bayesian(self, slots: list[str]) -> tuple[list[Trial], list[str]]:
         import torch
