@@ -118,7 +118,11 @@ rule dynamics:
 
 
 # A cheap training job is a train job with another spec (shorter window, epoch cap) and other paths.
+# It trains its own trial alone: never through the study's job groups (trials_per_job), whose
+# files are the full-fidelity runs'.
 use rule train as train_fidelity with:
+    input:
+        data=TRAIN_DATA,
     output:
         metrics="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/metrics.json",
         curves="results/{study}/fidelity/{setting}/runs/{period}/{trial}/{block}/curves.csv",
@@ -127,6 +131,7 @@ use rule train as train_fidelity with:
     params:
         spec=lambda w: fidelity_spec_json(get_study(w), FIDELITY[w.study], w.setting, w.period, w.trial,
                                           w.block),
+        entry=RUN_ENTRY,
     log:
         "logs/{study}/fidelity/{setting}/{period}/{trial}/{block}.log",
 
