@@ -199,6 +199,10 @@ def cmd_plan(args) -> int:
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
           f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
           f"{search_runs} runs in {len(plan.jobs())} jobs")
+    carried = [t for t in plan.trials if t.carried]
+    if carried:  # warm_start: their runs on periods last month shared are on disk already
+        print(f"  {len(carried)} of the trials carried over from {carried[0].carried} (warm_start); "
+              "their runs on the periods both months share are reused")
     adaptive_runs, adaptive_jobs = _adaptive_size(sp)
     confirm = confirmation_size(plan)
     print(f"confirmation: up to {confirm['trials']} trials x {len(plan.periods)} periods x "

@@ -221,12 +221,7 @@ def plot_curves_best(info: dict, path) -> None:
                 _with_tails(ax, data, "valid", color=color, lw=1.8,
                             label=f"{group_label(entry['group'])} ({short(entry['trial'])})")
                 _with_tails(train_axes[k], data, "train", color=color, lw=1.2, ls="--")
-            limits = [(ax, info["ylim"][period])]  # one axis when shared: its limits hold both curves
-            limits += [] if shared else [(train_axes[k], info["train_ylim"][period])]
-            for axis, (lo, hi, log) in limits:
-                if log:
-                    _log_axis(axis)
-                axis.set_ylim(lo, hi)
+            _set_limits(ax, None if shared else train_axes[k], info, period)
             ax.set_title(period)
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -244,6 +239,15 @@ def plot_curves_best(info: dict, path) -> None:
         fig.suptitle("Best trial of each scientific value: training curves" if scientific else
                      "Best trial: training curves (the study has no scientific hyperparameter)", y=1.0)
         fig.tight_layout()
+
+
+def _set_limits(ax, train_ax, info: dict, period: str) -> None:
+    """The period's y-limits: one axis (train_ax None) holds both curves within its limits."""
+    limits = [(ax, info["ylim"][period])] + ([(train_ax, info["train_ylim"][period])] if train_ax else [])
+    for axis, (lo, hi, log) in limits:
+        if log:
+            _log_axis(axis)
+        axis.set_ylim(lo, hi)
 
 
 def _log_axis(ax) -> None:
