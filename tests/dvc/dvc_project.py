@@ -37,7 +37,8 @@ def tiny_study() -> dict:
         hyperparameters={"epochs": 2},
         baseline={"hidden_size": 8, "learning_rate": 1.0e-3},
         confirm_seeds=0,
-    )
+        trials_per_job=1,  # one job per trial: these tests count which trials DVC/Snakemake retrain;
+    )                      # a group's recompute (the linear/mlp default) is tests/search/test_trials_per_job.py's
     study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [1.0e-3, 1.0e-2]}
     del study["periods"]["month"]
     return study
