@@ -40,3 +40,9 @@ def machine() -> str:
 
 def cleanup(root: Path) -> None:
     shutil.rmtree(root, ignore_errors=True)
+
+
+# The embedded Beijing PM2.5 data as the benchmarks' studies name it (adaptive.py, adaptive_problems.py).
+PM25_DATASET = {"name": "beijing_pm25", "path": "data/raw/beijing_pm25.csv.gz",
+                "time": ["year", "month", "day", "hour"], "target": "pm2.5",
+                "features": ["DEWP", "TEMP", "PRES", "Iws"], "categorical": ["cbwd"]}

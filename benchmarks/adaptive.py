@@ -23,7 +23,7 @@ import statistics
 import sys
 import time
 
-from _common import REPO, cleanup, machine, scratch
+from _common import PM25_DATASET, REPO, cleanup, machine, scratch
 
 sys.path.insert(0, str(REPO / "workflow"))
 
@@ -115,9 +115,7 @@ def run_synthetic(args):
 # --- (b) real: a small study on the embedded Beijing PM2.5 data ----------------------------------
 
 REAL_STUDY = {
-    "dataset": {"name": "beijing_pm25", "path": "data/raw/beijing_pm25.csv.gz",
-                "time": ["year", "month", "day", "hour"], "target": "pm2.5",
-                "features": ["DEWP", "TEMP", "PRES", "Iws"], "categorical": ["cbwd"]},
+    "dataset": PM25_DATASET,
     "task": {"horizon": 24, "lags": 24},
     "periods": {"train_months": 3, "valid_months": 1, "test_months": 1, "count": 1, "month": "2026-11"},
     "architecture": "mlp",

@@ -30,7 +30,7 @@ import statistics
 import sys
 import warnings
 
-from _common import REPO
+from _common import PM25_DATASET, REPO
 
 sys.path.insert(0, str(REPO / "workflow"))
 
@@ -192,9 +192,7 @@ class KernelRidgeDiabetes(Cached):
 # --- the embedded-data study: tunelab's own data and training code ----------------------------
 
 PM25_STUDY = {
-    "dataset": {"name": "beijing_pm25", "path": "data/raw/beijing_pm25.csv.gz",
-                "time": ["year", "month", "day", "hour"], "target": "pm2.5",
-                "features": ["DEWP", "TEMP", "PRES", "Iws"], "categorical": ["cbwd"]},
+    "dataset": PM25_DATASET,
     "task": {"horizon": 24, "lags": 12},
     "periods": {"train_months": 2, "valid_months": 1, "test_months": 1, "count": 1, "month": "2026-11"},
     "architecture": "mlp",
