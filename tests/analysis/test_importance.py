@@ -49,6 +49,9 @@ def test_the_one_that_matters_is_high_and_narrow_and_the_others_reach_zero():
     assert p.at["learning_rate", "importance"] > 0.7 and p.at["learning_rate", "low"] > 0.4
     assert p.at["weight_decay", "low"] <= 0.05 and p.at["hidden_size", "low"] <= 0.05
     assert set(table["scope"]) == {"all", "v1", "v2"}  # each period on its own too
+    per_period = table[table["scope"] != "all"]  # its point figure (the report's columns), no interval
+    assert per_period["importance"].notna().all() and per_period[["low", "high"]].isna().all().all()
+    assert per_period.set_index(["scope", "hyperparameter"]).at[("v1", "learning_rate"), "importance"] > 0.7
     text = importance_sentence(table)
     assert text.startswith("learning_rate explains") and "the data cannot tell" in text
     assert "hidden_size" in text and "weight_decay" in text
@@ -90,3 +93,19 @@ def test_a_clear_first_is_not_called_unsettled():
     text = sentence_of([("learning_rate", 0.8, 0.6, 0.9), ("weight_decay", 0.1, 0.0, 0.3)])
     assert text.startswith("learning_rate explains 0.80 [0.60, 0.90]") and "not settled" not in text
     assert "weight_decay: the interval reaches about 0" in text
+
+
+def test_the_file_reads_back_with_the_per_period_intervals_empty(tmp_path):
+    from tunelab.analysis.importance import importance_file
+    from tunelab.analysis.tables import read_table
+
+    runs, trials = study(trials=12)
+    runs.to_csv(tmp_path / "runs.csv", index=False)
+    trials.to_csv(tmp_path / "trials.csv", index=False)
+    written = importance_file(str(tmp_path / "runs.csv"), str(tmp_path / "trials.csv"), ctx(),
+                              str(tmp_path / "importance.csv"), str(tmp_path / "importance.png"))
+    back = read_table(tmp_path / "importance.csv")
+    rows = (tmp_path / "importance.csv").read_text().splitlines()
+    assert all(line.split(",")[3:5] == ["", ""] for line in rows[1:] if not line.startswith("all,"))
+    assert back[back["scope"] == "all"][["low", "high"]].notna().all().all()
+    assert importance_sentence(back) == importance_sentence(written)  # what the report says, from the file

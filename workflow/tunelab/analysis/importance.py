@@ -7,8 +7,10 @@ to 1). One number hides how little it may rest on: with a few dozen trials, a hy
 does nothing can come out on top. So the study's own measurements are resampled: the trials (a
 bootstrap over the search's draws), the periods, and the seeds within each trial and period; the
 importance is recomputed on each resample and its 5-95% range reported beside the point figure.
-The same per period (seeds and trials resampled on that period alone) shows whether it holds in
-every period.
+Each period alone gets its point figure too (the report's per-period columns and the plot's
+markers: whether it holds in every period). Their own intervals are not computed: the report shows
+none, and they were three quarters of the rule's time (120 of 164 forest fits on the default
+study).
 
 Only feasible trials that ran on every period count, and, with rungs, only those trained to the
 full budget (a rung's value is not comparable). Adaptive trials are included (fANOVA's forest
@@ -88,7 +90,8 @@ def trial_means(values: dict, trials: list[str], periods: list[str], rng=None) -
 def scope_rows(values: dict, params: pd.DataFrame, space: dict, periods: list[str], scope: str,
                resamples: int = RESAMPLES) -> list[dict]:
     """The importance of each hyperparameter on `periods` (scope: 'all' or the one period), with
-    the 5-95% range over resampled trials, periods (when several) and seeds."""
+    the 5-95% range over resampled trials, periods (when several) and seeds; with `resamples=0`
+    the point figure alone (low and high NaN)."""
     trials = list(params.index)
     point = fanova(trial_means(values, trials, periods), params, space)
     rng = np.random.default_rng(0)
@@ -99,9 +102,9 @@ def scope_rows(values: dict, params: pd.DataFrame, space: dict, periods: list[st
         found = fanova(trial_means(values, chosen, chosen_periods, rng), params, space, seed=b + 1)
         for n, v in found.items():
             draws[n].append(v)
-    return [{"scope": scope, "hyperparameter": n, "importance": point[n],
-             "low": float(np.quantile(draws[n], 0.05)), "high": float(np.quantile(draws[n], 0.95)),
-             "trials": len(trials)} for n in params.columns]
+    quantile = lambda n, q: float(np.quantile(draws[n], q)) if draws[n] else math.nan  # noqa: E731
+    return [{"scope": scope, "hyperparameter": n, "importance": point[n], "low": quantile(n, 0.05),
+             "high": quantile(n, 0.95), "trials": len(trials)} for n in params.columns]
 
 
 def importance_table(runs: pd.DataFrame, trials: pd.DataFrame, context: dict,
@@ -113,7 +116,7 @@ def importance_table(runs: pd.DataFrame, trials: pd.DataFrame, context: dict,
     rows = scope_rows(values, params, context["space"], periods, "all", resamples)
     if len(periods) > 1:
         for p in periods:
-            rows += scope_rows(values, params, context["space"], [p], p, resamples)
+            rows += scope_rows(values, params, context["space"], [p], p, resamples=0)  # points only
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -185,7 +188,7 @@ def importance_file(runs_csv: str, trials_csv: str, context: dict, out_csv: str,
     from tunelab.io import write_csv
 
     table = importance_table(read_table(runs_csv), read_table(trials_csv), context)
-    write_csv(out_csv, table.to_dict("records"), COLUMNS)
+    write_csv(out_csv, table.astype(object).where(table.notna(), "").to_dict("records"), COLUMNS)  # NaN: empty
     plot_importance(table, out_png)
     print(importance_sentence(table))
     return table
