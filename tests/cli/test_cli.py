@@ -1,6 +1,6 @@
 """The `tunelab` command: validate and plan a study without running it."""
 
-from conftest import tiny_study, write_study
+from conftest import adaptive_tiny, tiny_study, write_study
 from tunelab.cli import main
 
 
@@ -25,6 +25,19 @@ def test_plan_lists_this_months_periods(workdir, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "month 2026-11: 2 periods x 2 trials x 2 seeds = 8 runs in 4 jobs" in out
     assert out.count("train 2020-") == 2
+
+
+def test_plan_says_how_many_jobs_train_when_trials_of_one_shape_are_grouped(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    study = adaptive_tiny()
+    study["search"] = {"algorithm": "quasi_random", "budget": 5, "mode": "joint"}  # one shape: 5 trials
+    write_study(workdir, "grouped", {**study, "trials_per_job": 2})
+    assert main(["plan", "grouped", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out  # 1 period x 1 block: groups of 2, 2 and the fifth trial alone
+    assert "= 10 runs in 5 jobs; 3 of them train (trials_per_job 2:" in out and "retrains its group" in out
+    write_study(workdir, "alone", {**study, "trials_per_job": 1})
+    assert main(["plan", "alone", "--month", "2026-11"]) == 0
+    assert "= 10 runs in 5 jobs\n" in capsys.readouterr().out
 
 
 def test_status_of_a_study_with_nothing_finished(workdir, monkeypatch, capsys):

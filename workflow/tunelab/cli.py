@@ -198,7 +198,7 @@ def cmd_plan(args) -> int:
     search_runs = len(plan.periods) * len(plan.trials) * len(sp.study.seeds)
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
           f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
-          f"{search_runs} runs in {len(plan.jobs())} jobs")
+          f"{search_runs} runs in {len(plan.jobs())} jobs" + _grouped_note(plan))
     carried = [t for t in plan.trials if t.carried]
     if carried:  # warm_start: their runs on periods last month shared are on disk already
         print(f"  {len(carried)} of the trials carried over from {carried[0].carried} (warm_start); "
@@ -216,6 +216,16 @@ def cmd_plan(args) -> int:
               f"valid ..{row['valid_end'][:10]}" + (f", test ..{row['test_end'][:10]}"
                                                     if row["test_end"] else ""))
     return 0
+
+
+def _grouped_note(plan) -> str:
+    """Where trials_per_job groups trials: how many processes actually train, and the price."""
+    processes = plan.training_processes()
+    if processes == len(plan.jobs()):
+        return ""
+    return (f"; {processes} of them train (trials_per_job {plan.trials_per_job}: the trials of one "
+            "shape on one period train together, the other jobs link their files; a changed trial "
+            "retrains its group)")
 
 
 def _adaptive_size(sp) -> tuple[int, int]:

@@ -95,6 +95,12 @@ class Plan:
         blocks = [block_name(b) for b in self.seed_blocks]
         return [(p.id, t.id, b) for p in self.periods for t in self.trials for b in blocks]
 
+    def training_processes(self) -> int:
+        """How many training processes `jobs()` start: a job group's trials train in one (the
+        other jobs of the group link its files), every other trial in its own."""
+        alone = sum(1 for t in self.trials if t.id not in self.job_group_of)
+        return len(self.periods) * len(self.seed_blocks) * (len(self.job_groups) + alone)
+
     def confirm_jobs(self, trials: list[str]) -> list[tuple[str, str, str]]:
         """(period, trial, block) of the runs that compare the baseline and the candidates: the
         confirmation blocks, or the study's own blocks when confirm_seeds is 0."""
