@@ -102,3 +102,18 @@ def test_every_training_job_of_a_cuda_study_declares_one_gpu(workdir, monkeypatc
     train = [block for block in proc.stdout.split("rule ")[1:] if block.startswith("train:")]
     assert len(train) == 4
     assert all("gpu=1" in block and "mem_mb=1500" in block for block in train)
+
+
+def test_a_job_group_asks_for_one_trials_runtime_per_trial(workdir):
+    """trials_per_job: a group's job trains its trials in one process; on SLURM its time limit is
+    one trial's runtime per trial (a retry doubles it), the jobs that only link its files keep one."""
+    study = tiny_study(resources={"runtime": 10}, trials_per_job=2, periods={"count": 1})
+    study["hyperparameters"]["hidden_size"] = 8  # one shape: the 2 trials form one group
+    study["hyperparameters"]["learning_rate"] = {"role": "nuisance", "feasible_points": [0.003, 0.01]}
+    write_study(workdir, "tiny", study)
+    proc = snakemake(workdir, "results/tiny/runs.csv", "-n")
+    blocks = proc.stdout.split("rule ")[1:]
+    group = [b for b in blocks if b.startswith("train_group:")]
+    links = [b for b in blocks if b.startswith("train:")]
+    assert len(group) == 1 and "runtime=20" in group[0], group
+    assert len(links) == 2 and all("runtime=10" in b for b in links), links

@@ -49,7 +49,7 @@ rule train_group:
     threads: train_setting("cpus_per_task")
     resources:
         mem_mb=train_setting("mem_mb"),
-        runtime=train_setting("runtime"),
+        runtime=get_group_runtime,  # one trial's runtime per trial of the group
         gpu=train_setting("gpu"),
         slurm_extra=train_setting("slurm_extra"),
     conda:

@@ -437,6 +437,13 @@ def train_entry(study: Study) -> str:
     return "tunelab.train.command" if study.trainer else "tunelab.train.loop"
 
 
+def group_runtime(sp: StudyPlan, job_group: str, attempt: int = 1) -> int:
+    """The wall-time limit of a job group's job (trials_per_job): one trial's `runtime` for each
+    of its trials, as if they trained one after another (on a CPU a wide model's members cost
+    about that much batched too), so a cluster does not kill it at one trial's limit."""
+    return train_resources(sp.study, attempt)["runtime"] * len(sp.plan.job_groups[job_group])
+
+
 def train_resources(study: Study, attempt: int = 1) -> dict:
     """Snakemake resources of one training job of `study` (its `resources` key, schema defaults
     where it is silent). Memory and runtime grow with the attempt, so a retry after an

@@ -1,7 +1,7 @@
 # The input functions and settings of the training rules (train.smk; train_rung and train_fidelity
 # reuse them): the job's spec, its resources, and its job group under trials_per_job.
 from tunelab.workflow import group_spec_json, per_study, signature_once, spec_json, train_input
-from tunelab.workflow import train_entry, train_resources
+from tunelab.workflow import group_runtime, train_entry, train_resources
 
 
 @signature_once
@@ -45,6 +45,11 @@ def get_train_entry(wildcards):
 
 TRAIN_GROUP = get_train_group if GROUPED else []
 TRAIN_ENTRY = get_train_entry if GROUPED else RUN_ENTRY
+
+
+@signature_once
+def get_group_runtime(wildcards, attempt):
+    return group_runtime(get_study(wildcards), wildcards.job_group, attempt)
 
 
 def get_group_spec(wildcards):
