@@ -213,7 +213,7 @@ def test_per_scientific_mode_searches_the_nuisance_space_per_scientific_value():
     assert spec["searched"] == ["learning_rate"] and spec["fixed"] == {"hidden_size": 16}
     trials, _ = Round(spec, [], {}).suggest()
     assert len(trials) == 2 and all(t.values["hidden_size"] == 16 for t in trials)
-    assert spec["then"] == {"algorithm": "bayesian", "rounds": 3, "batch": 2, "acquisition": "pi",
+    assert spec["then"] == {"algorithm": "bayesian", "rounds": 3, "batch": 2, "acquisition": "nei",
                             "ucb_beta": 2.0, "seed": 0}
     assert study.adaptive_trials == 6 and study.trial_count == (4 + 6) * 2  # the schema's rounds: 3
 

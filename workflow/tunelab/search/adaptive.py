@@ -17,12 +17,13 @@ hand-written GP:
   there is no such measure and the GP infers one noise level;
 - infeasible trials (any run diverged or failed) enter the GP at the worst feasible value minus half
   the feasible range, so the model predicts poorly there and no acquisition returns to the region;
-- acquisitions: pi (the schema's default) is the probability of improving on the best observed
-  mean; nei is log noisy expected improvement, the improvement over what the model believes of
-  the observed trials (X_baseline) rather than over their noisy best mean, which ei takes at face
-  value; benchmarks/adaptive_suite.py (issue 25) measured them, ucb and the portfolio on five
-  problems (docs/explanation/benchmarks.md): pi had the best median or one within the seeds'
-  spread of the best on each, no acquisition was best on all;
+- acquisitions: nei (the schema's default) is log noisy expected improvement, the improvement
+  over what the model believes of the observed trials (X_baseline) rather than over their noisy
+  best mean, which ei takes at face value; pi is the probability of improving on that best mean;
+  benchmarks/adaptive_suite.py (issue 25) measured them, ucb and the portfolio on five problems
+  (docs/explanation/benchmarks.md): in two runs nei's median beat quasi-random with twice the
+  budget and Optuna's GP and TPE on every problem (pi's, the default before, did not on the
+  random forest); no acquisition was best on all;
 - the batch is built slot by slot (sequential greedy), each slot's acquisition conditioned on the
   earlier slots as pending points (`X_pending`), each optimised by optimize_acqf with RESTARTS
   restarts from RAW_SAMPLES raw samples. `portfolio` gives each slot to ei, pi or ucb drawn
