@@ -283,6 +283,7 @@ def job_spec(study: Study, plan: Plan, period_id: str, trial_id_: str, block: st
         "seeds": block_seeds(block),
         "task": study.section("task"),
         "device": study.device,
+        **({"cpu_numerics": study.cpu_numerics} if study.cpu_numerics != "native" else {}),
         **custom,
     }
 

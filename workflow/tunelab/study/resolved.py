@@ -242,6 +242,7 @@ class Study:
     baseline = property(lambda self: dict(self.json["baseline"]))  # the values given, maybe none
     objective = property(lambda self: self.json["objective"])
     device = property(lambda self: self.json["device"])
+    cpu_numerics = property(lambda self: self.json["cpu_numerics"])  # tunelab.train.numerics
     seeds_per_job = property(lambda self: int(self.json["seeds_per_job"]))
 
     @property

@@ -39,6 +39,7 @@ from tunelab.train.job import (
     STATE_ENV,
     seed_file,
 )
+from tunelab.train.numerics import pin_cpu_numerics
 
 # The loop's columns (tunelab.train.loop.CURVE_COLUMNS), so one collect reads both; a command
 # reports no gradient or parameter norms: they stay empty, and the dynamics report says so.
@@ -345,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", help="state.pt of this block at an earlier rung")
     args = parser.parse_args(argv)
     try:
-        command_job(json.loads(args.spec), args.data, Path(args.metrics).parent, args.threads, args.resume)
+        spec = json.loads(args.spec)
+        pin_cpu_numerics(spec.get("cpu_numerics"))  # the command's process inherits the pins
+        command_job(spec, args.data, Path(args.metrics).parent, args.threads, args.resume)
     except TrainerFailed as exc:
         print(f"tunelab: {exc}", file=sys.stderr)
         return 1

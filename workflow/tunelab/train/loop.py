@@ -26,6 +26,7 @@ from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
 from tunelab.io import atomic_path, write_csv, write_json
 from tunelab.train.gpu import cuda_device
 from tunelab.train.models import build_model, model_builder
+from tunelab.train.numerics import pin_cpu_numerics
 from tunelab.train.optim import SGD, Adam, Optimizer
 
 # valid_loss is the MSE of the scaled target (what training minimises); valid_mae is in target units,
@@ -441,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", help="state.pt of this block at an earlier rung")
     args = parser.parse_args(argv)
     spec = json.loads(args.spec)
+    pin_cpu_numerics(spec.get("cpu_numerics"))  # before the first computation
     if "trials" in spec:
         train_group_job(spec, args.data, args.group_out, args.threads)
     else:
