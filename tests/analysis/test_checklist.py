@@ -114,9 +114,9 @@ def test_the_page_lists_every_item(tmp_path, search_tables, ctx):
     items = run_checklist(table, runs, curves, ctx)
     assert [i.key for i in items] == ["overfitting", "noisy_late", "still_improving", "saturated_early",
                                       "infeasible", "boundary", "suspicious_best", "sampled_enough",
-                                      "simple_baselines"]
+                                      "simple_baselines", "cpu_paths"]
     text = checklist_markdown(items, ctx)
-    assert text.count("\n| ") == 10 and "Infeasible trials | note" in text
+    assert text.count("\n| ") == 11 and "Infeasible trials | note" in text
     runs.to_csv(tmp_path / "runs.csv", index=False)
     table.to_csv(tmp_path / "trials.csv", index=False)
     curves.to_parquet(tmp_path / "curves.parquet")
@@ -167,3 +167,18 @@ def test_sampled_enough_counts_the_uniform_draws_only():
     table.loc[table["trial"] == tid(9), "phase"] = "adaptive"
     item = sampled_item(table, context())
     assert item.verdict == "ok" and "1 adaptive or rung-stopped trial(s) left out" in item.summary
+
+
+def test_runs_on_two_cpu_code_paths_are_a_warning_naming_the_mixed_trials(search_tables):
+    from tunelab.analysis.checklist import cpu_paths_item
+
+    runs, _ = search_tables
+    assert cpu_paths_item(runs).verdict == "n/a"  # nothing recorded (a training command's runs)
+    one = runs.assign(cpu_path="AVX512")
+    assert cpu_paths_item(one).verdict == "ok" and "(AVX512)" in cpu_paths_item(one).summary
+    two = one.copy()
+    first = two["trial"].iloc[0]
+    two.loc[(two["trial"] == first) & (two["seed"] == two["seed"].max()), "cpu_path"] = "AVX2"
+    item = cpu_paths_item(two)
+    assert item.verdict == "warning" and item.trials == [first]
+    assert "2 CPU code paths" in item.summary and "cpu_numerics: avx2" in item.summary

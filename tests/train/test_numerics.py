@@ -56,3 +56,18 @@ def _span():
     import datetime as dt
 
     return dt.datetime(2026, 1, 1), dt.datetime(2026, 6, 1)
+
+
+def test_each_block_records_the_code_path_and_runs_csv_carries_it(prepared, tmp_path):
+    from tunelab.collect import hyperparameter_columns, runs_table
+
+    job = spec(values(epochs=1), seeds=(0,))
+    train(prepared, tmp_path / "native", job)
+    train(prepared, tmp_path / "pinned", {**job, "cpu_numerics": "avx2"})
+    native = json.loads((tmp_path / "native" / "metrics.json").read_text())
+    pinned = json.loads((tmp_path / "pinned" / "metrics.json").read_text())
+    assert native["cpu_path"] == torch.backends.cpu.get_cpu_capability()  # AVX512, AVX2, ...
+    assert pinned["cpu_path"] == "AVX2 pinned"
+    runs = runs_table([native, pinned])
+    assert sorted(runs["cpu_path"]) == sorted([native["cpu_path"], "AVX2 pinned"])
+    assert "cpu_path" not in hyperparameter_columns(runs)  # a record of the machine, not a hyperparameter

@@ -28,6 +28,7 @@ ID_COLUMNS = ["study", "period", "trial", "group", "phase", "round", "seed"]
 METRIC_COLUMNS = ["status", "reason", "valid_mse", "valid_mae", "best_epoch", "epochs_run",
                   "train_time", "train_examples", "valid_examples"]
 RUNG_COLUMN = "rung_epochs"  # with rungs (search.fidelity): the epoch budget of the run's last rung
+PATH_COLUMN = "cpu_path"  # the code path tunelab's loop trained the run on (tunelab.train.numerics)
 
 
 def read_block(block: str | Path | dict) -> list[dict]:
@@ -35,7 +36,8 @@ def read_block(block: str | Path | dict) -> list[dict]:
     block = block if isinstance(block, dict) else json.loads(Path(block).read_text())
     ids = {k: block.get(k, "") for k in ("study", "period", "trial", "group")}
     rung = {RUNG_COLUMN: block["stop_epoch"]} if "stop_epoch" in block else {}
-    return [{**ids, **run, **rung, **block["hyperparameters"]} for run in block["runs"]]
+    path = {PATH_COLUMN: block[PATH_COLUMN]} if PATH_COLUMN in block else {}
+    return [{**ids, **run, **rung, **path, **block["hyperparameters"]} for run in block["runs"]]
 
 
 def runs_table(blocks: list, phases: dict[str, tuple[str, int]] | None = None) -> pd.DataFrame:
@@ -47,14 +49,14 @@ def runs_table(blocks: list, phases: dict[str, tuple[str, int]] | None = None) -
         return pd.DataFrame(columns=ID_COLUMNS + METRIC_COLUMNS)
     phase = frame["trial"].map(lambda t: (phases or {}).get(t, ("exploration", 0)))
     frame["phase"], frame["round"] = phase.str[0], phase.str[1].astype(int)
-    metric_columns = METRIC_COLUMNS + ([RUNG_COLUMN] if RUNG_COLUMN in frame.columns else [])
+    metric_columns = METRIC_COLUMNS + [c for c in (RUNG_COLUMN, PATH_COLUMN) if c in frame.columns]
     hp_columns = [c for c in frame.columns if c not in ID_COLUMNS + metric_columns]
     frame = frame[ID_COLUMNS + metric_columns + hp_columns]
     return frame.sort_values(["period", "trial", "seed"], kind="stable").reset_index(drop=True)
 
 
 def hyperparameter_columns(runs: pd.DataFrame) -> list[str]:
-    return [c for c in runs.columns if c not in ID_COLUMNS + METRIC_COLUMNS + [RUNG_COLUMN]]
+    return [c for c in runs.columns if c not in ID_COLUMNS + METRIC_COLUMNS + [RUNG_COLUMN, PATH_COLUMN]]
 
 
 def summarise(runs: pd.DataFrame, objective: str = "valid_mse") -> pd.DataFrame:

@@ -13,6 +13,8 @@ Each item has a verdict (ok, note, warning, n/a), a sentence, details and the tr
   expected validation performance, computed exactly): does doubling the trials still pay?
 - simple_baselines: trials worse than the best simple baseline (persistence, training mean,
   linear) on the objective averaged over periods: they learned less than the obvious forecast.
+- cpu_paths: the runs trained on more than one CPU code path (machines with and without AVX-512,
+  say): their numbers are not comparable bit for bit (tunelab.train.numerics, cpu_numerics).
 
 Curve items judge a trial by its runs (periods x seeds): a trial is flagged when at least half of
 its runs are. A flag on one of the study's best trials is a warning; on others only a note.
@@ -57,6 +59,7 @@ TITLES = {
     "suspicious_best": "Suspicious best trial",
     "sampled_enough": "Search space sampled enough",
     "simple_baselines": "Worse than a simple baseline",
+    "cpu_paths": "Runs on different CPU code paths",
 }
 
 
@@ -416,10 +419,32 @@ def run_checklist(trials: pd.DataFrame, runs: pd.DataFrame, curves: pd.DataFrame
         suspicious_item(trials, context),
         sampled_item(trials, context),
         simple_baselines_item(trials, baselines, context),
+        cpu_paths_item(runs),
     ]
 
 
 MARK = {"ok": "ok", "note": "note", "warning": "**WARNING**", "n/a": "n/a"}
+
+
+def cpu_paths_item(runs: pd.DataFrame) -> Item:
+    """Whether every run trained on one code path (runs.csv's cpu_path, where tunelab's loop
+    recorded it): runs from machines whose kernels round apart do not repeat each other."""
+    known = runs.dropna(subset=["cpu_path"]) if "cpu_path" in runs.columns else runs.iloc[:0]
+    if known.empty:
+        return Item("cpu_paths", "n/a", "No run recorded its CPU code path (a training command's, or "
+                    "trained before tunelab recorded it).")
+    counts = known["cpu_path"].astype(str).value_counts()
+    if len(counts) == 1:
+        return Item("cpu_paths", "ok", f"All {len(known)} runs that recorded it trained on one code path "
+                    f"({counts.index[0]}).")
+    mixed = sorted(t for t, g in known.groupby("trial") if g["cpu_path"].nunique() > 1)
+    paths = ", ".join(f"{p}: {n} runs" for p, n in counts.items())
+    return Item("cpu_paths", "warning", f"The runs trained on {len(counts)} CPU code paths ({paths}): "
+                "a run repeated on the other path gives other numbers, so differences between "
+                "trials may be partly the machines'; set cpu_numerics: avx2 (every run retrains) "
+                "or train the study on one kind of machine.",
+                [f"{len(mixed)} trials have runs on more than one path"] if mixed else [], mixed,
+                {"paths": counts.to_dict()})
 
 
 def checklist_markdown(items: list[Item], context: dict) -> str:

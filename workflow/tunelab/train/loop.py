@@ -26,7 +26,7 @@ from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
 from tunelab.io import atomic_path, write_csv, write_json
 from tunelab.train.gpu import cuda_device
 from tunelab.train.models import build_model, model_builder
-from tunelab.train.numerics import pin_cpu_numerics
+from tunelab.train.numerics import cpu_path, pin_cpu_numerics
 from tunelab.train.optim import SGD, Adam, Optimizer
 
 # valid_loss is the MSE of the scaled target (what training minimises); valid_mae is in target units,
@@ -408,7 +408,8 @@ def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) 
     write_json(out / "test.json", {**resolved, "runs": [r["test"] for r in results]})
     dead = {str(r["metrics"]["seed"]): r.get("dead_params", []) for r in results}
     write_json(out / "metrics.json", {**resolved, "runs": [r["metrics"] for r in results],
-                                      "dead_params": dead})
+                                      "dead_params": dead,
+                                      "cpu_path": cpu_path(pick_device(spec.get("device", "cpu")))})
 
 
 def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,

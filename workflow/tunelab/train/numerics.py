@@ -9,7 +9,8 @@ their AVX2 paths in every training job, so that a laptop, a SLURM node and a CI 
 different x86-64 CPUs (any with AVX2) compute the same numbers; `native` (the default) lets each
 machine use its fastest path. The pins are environment variables, read by each library at its
 first computation, so they are set here before training starts (and passed on to a training
-command's process). GPUs and non-x86 CPUs are not covered.
+command's process). GPUs and non-x86 CPUs are not covered. Each block's metrics.json records the
+path it trained on (`cpu_path`), and the checklist warns when a study's runs come from several.
 """
 
 from __future__ import annotations
@@ -30,3 +31,15 @@ def pinned_environment(cpu_numerics: str | None) -> dict[str, str]:
 def pin_cpu_numerics(cpu_numerics: str | None) -> None:
     """Pin this process's CPU code paths before its first computation."""
     os.environ.update(pinned_environment(cpu_numerics))
+
+
+def cpu_path(device) -> str:
+    """The code path this process trains on, as each run's metrics.json records it: torch's CPU
+    capability (AVX512, AVX2, ...), "pinned" where cpu_numerics pins it, or the GPU (`cuda`). Runs
+    of one study on two paths are not comparable bit for bit (the checklist says so)."""
+    import torch
+
+    if getattr(device, "type", device) == "cuda":
+        return "cuda"
+    capability = torch.backends.cpu.get_cpu_capability()
+    return f"{capability} pinned" if os.environ.get("MKL_CBWR") else capability
