@@ -136,7 +136,7 @@ def main() -> None:
         return worker(args)
     root = Path(tempfile.mkdtemp(prefix="tunelab-bench-batched-"))
     data, windows, specs = setup(root)
-    before = old_tree(args.before, root / "before")
+    before = old_tree(args.before, root / "before") if args.device == "cpu" else None  # a GPU copy has no git
     print(f"machine: {machine()}; 1 torch thread; {args.members} members; {args.epochs} epochs; "
           f"device {args.device}; before = {args.before}")
     print(f"{'model':<10} {'1 alone':>9} {'together':>9} {'ratio':>6} {'loop now':>9} {'before':>9}  "
@@ -163,9 +163,15 @@ def main() -> None:
         loop, grouped = grouped_conv(args.members)
         print(f"cnn body, {args.members} members, one step forward+backward: loop {loop:.1f} ms, "
               f"grouped conv {grouped:.1f} ms (CPU)")
-    capped = [{**s, "hyperparameters": {**s["hyperparameters"], "epochs": args.epochs}} for s in specs]
+    capped = [{**s, "device": args.device, "hyperparameters": {**s["hyperparameters"], "epochs": args.epochs}}
+              for s in specs]
     job = {"data": data, "windows": windows, "mode": "jobs", "specs": capped}
     new = run_case(REPO, {**job, "out": str(root / "new")})
+    if before is None:
+        print(f"default study, training jobs of period {specs[0]['period']} ({len(specs)} jobs x "
+              f"{len(specs[0]['seeds'])} seeds, {args.epochs} epochs) on {args.device}: {new['wall']:.1f} s wall, "
+              f"{new['cpu']:.1f} s CPU")
+        return
     old = run_case(before, {**job, "out": str(root / "old")})
     print(f"default study, training jobs of period {specs[0]['period']} ({len(specs)} jobs x "
           f"{len(specs[0]['seeds'])} seeds, {args.epochs} epochs): before {old['cpu']:.1f} s CPU "
