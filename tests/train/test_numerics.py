@@ -2,6 +2,7 @@
 so CPUs with and without AVX-512 train to the same numbers; native (the default) leaves the spec,
 and so every finished run, as it was."""
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from tunelab.study import study_from_dict
 from tunelab.train.numerics import PINS, pinned_environment
 
 UNPINNED = {k: v for k, v in os.environ.items() if k not in PINS["avx2"]}
+SPAN = (dt.datetime(2026, 1, 1), dt.datetime(2026, 6, 1))
 
 
 def train(prepared, out, job, extra_env=None):
@@ -40,7 +42,7 @@ def test_avx2_in_the_spec_trains_as_the_pinned_environment_does(prepared, tmp_pa
 def test_native_leaves_the_spec_as_it_was_and_avx2_changes_it():
     native = study_from_dict(tiny_study(), name="tiny")
     pinned = study_from_dict(tiny_study(cpu_numerics="avx2"), name="tiny")
-    plan = make_plan(native, *_span(), "2026-11")
+    plan = make_plan(native, *SPAN, "2026-11")
     first = (plan.periods[0].id, plan.trials[0].id, "s0-1")
     assert "cpu_numerics" not in job_spec(native, plan, *first)  # finished runs keep their spec
     assert job_spec(pinned, plan, *first)["cpu_numerics"] == "avx2"  # a change retrains (params)
@@ -51,11 +53,6 @@ def test_the_pins_are_the_three_libraries_variables():
     assert pinned_environment("avx2") == {"MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2",
                                           "ATEN_CPU_CAPABILITY": "avx2"}
 
-
-def _span():
-    import datetime as dt
-
-    return dt.datetime(2026, 1, 1), dt.datetime(2026, 6, 1)
 
 
 def test_each_block_records_the_code_path_and_runs_csv_carries_it(prepared, tmp_path):
@@ -71,3 +68,9 @@ def test_each_block_records_the_code_path_and_runs_csv_carries_it(prepared, tmp_
     runs = runs_table([native, pinned])
     assert sorted(runs["cpu_path"]) == sorted([native["cpu_path"], "AVX2 pinned"])
     assert "cpu_path" not in hyperparameter_columns(runs)  # a record of the machine, not a hyperparameter
+
+
+def test_a_hand_set_mkl_branch_is_recorded_as_itself_not_as_the_pin(prepared, tmp_path):
+    train(prepared, tmp_path / "hand", spec(values(epochs=1), seeds=(0,)), {"MKL_CBWR": "COMPATIBLE"})
+    recorded = json.loads((tmp_path / "hand" / "metrics.json").read_text())["cpu_path"]
+    assert recorded == f"{torch.backends.cpu.get_cpu_capability()} MKL_CBWR=COMPATIBLE"

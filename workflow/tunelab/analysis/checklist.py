@@ -41,6 +41,7 @@ from tunelab.analysis.tables import (
     unit_position,
 )
 from tunelab.analysis.variance import period_ranks, pooled_retrain_std
+from tunelab.collect import PATH_COLUMN
 from tunelab.fmt import fmt
 from tunelab.io import write_text
 
@@ -429,15 +430,15 @@ MARK = {"ok": "ok", "note": "note", "warning": "**WARNING**", "n/a": "n/a"}
 def cpu_paths_item(runs: pd.DataFrame) -> Item:
     """Whether every run trained on one code path (runs.csv's cpu_path, where tunelab's loop
     recorded it): runs from machines whose kernels round apart do not repeat each other."""
-    known = runs.dropna(subset=["cpu_path"]) if "cpu_path" in runs.columns else runs.iloc[:0]
+    known = runs.dropna(subset=[PATH_COLUMN]) if PATH_COLUMN in runs.columns else runs.iloc[:0]
     if known.empty:
         return Item("cpu_paths", "n/a", "No run recorded its CPU code path (a training command's, or "
                     "trained before tunelab recorded it).")
-    counts = known["cpu_path"].astype(str).value_counts()
+    counts = known[PATH_COLUMN].astype(str).value_counts()
     if len(counts) == 1:
         return Item("cpu_paths", "ok", f"All {len(known)} runs that recorded it trained on one code path "
                     f"({counts.index[0]}).")
-    mixed = sorted(t for t, g in known.groupby("trial") if g["cpu_path"].nunique() > 1)
+    mixed = sorted(t for t, g in known.groupby("trial") if g[PATH_COLUMN].nunique() > 1)
     paths = ", ".join(f"{p}: {n} runs" for p, n in counts.items())
     return Item("cpu_paths", "warning", f"The runs trained on {len(counts)} CPU code paths ({paths}): "
                 "a run repeated on the other path gives other numbers, so differences between "

@@ -380,7 +380,7 @@ def train_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
                              task["lags"], device, batched, spec.get("stop_epoch"), saved)
     for r in results:
         report(spec, r["metrics"])
-    write_outputs(spec, data, results, Path(out_dir))
+    write_outputs(spec, data, results, Path(out_dir), device)
     return [r["metrics"] for r in results]
 
 
@@ -390,8 +390,9 @@ def report(spec: dict, m: dict) -> None:
           f"epochs={m['epochs_run']} {m['train_time']:.1f}s {m['reason']}", flush=True)
 
 
-def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) -> None:
-    """Checkpoints and curves first, metrics.json last: its presence means the block finished."""
+def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path, device: torch.device) -> None:
+    """Checkpoints and curves first, metrics.json last: its presence means the block finished.
+    `device`: the one the block trained on (its code path is recorded)."""
     keys = ("study", "period", "trial", "group", "architecture", "model", "hyperparameters", "task",
             "windows")
     resolved = {k: spec[k] for k in keys if k in spec}
@@ -409,7 +410,7 @@ def write_outputs(spec: dict, data: PeriodData, results: list[dict], out: Path) 
     dead = {str(r["metrics"]["seed"]): r.get("dead_params", []) for r in results}
     write_json(out / "metrics.json", {**resolved, "runs": [r["metrics"] for r in results],
                                       "dead_params": dead,
-                                      "cpu_path": cpu_path(pick_device(spec.get("device", "cpu")))})
+                                      "cpu_path": cpu_path(device)})
 
 
 def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
@@ -429,7 +430,7 @@ def train_group_job(spec: dict, data_path: str, out_dir: str, threads: int = 1,
         trial_spec = {**common, **trial}
         for r in runs:
             report(trial_spec, r["metrics"])
-        write_outputs(trial_spec, data, runs, Path(out_dir) / trial["trial"])
+        write_outputs(trial_spec, data, runs, Path(out_dir) / trial["trial"], device)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,11 +35,15 @@ def pin_cpu_numerics(cpu_numerics: str | None) -> None:
 
 def cpu_path(device) -> str:
     """The code path this process trains on, as each run's metrics.json records it: torch's CPU
-    capability (AVX512, AVX2, ...), "pinned" where cpu_numerics pins it, or the GPU (`cuda`). Runs
-    of one study on two paths are not comparable bit for bit (the checklist says so)."""
+    capability (AVX512, AVX2, ...), "AVX2 pinned" where cpu_numerics: avx2 pinned all three
+    libraries, an MKL branch set by hand beside it (MKL_CBWR), or the GPU (`cuda`). Runs of one
+    study on two paths are not comparable bit for bit (the checklist says so)."""
     import torch
 
     if getattr(device, "type", device) == "cuda":
         return "cuda"
     capability = torch.backends.cpu.get_cpu_capability()
-    return f"{capability} pinned" if os.environ.get("MKL_CBWR") else capability
+    if all(os.environ.get(k) == v for k, v in PINS["avx2"].items()):
+        return f"{capability} pinned"
+    branch = os.environ.get("MKL_CBWR")
+    return f"{capability} MKL_CBWR={branch}" if branch else capability
