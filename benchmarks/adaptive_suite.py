@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import adaptive_problems as problems  # noqa: E402
 from adaptive import adaptive_search, picked, quasi_random  # noqa: E402
+from tunelab.study.schema import default_of  # noqa: E402
 
 EXPLORE, ROUNDS, BATCH = 8, 3, 4
 N = EXPLORE + ROUNDS * BATCH
@@ -289,7 +290,8 @@ def main():
     t = sub.add_parser("table")
     t.add_argument("path")
     c = sub.add_parser("time")
-    c.add_argument("--acquisition", default="pi", help="as in run: e.g. pi, or pi@legacy (the old budget)")
+    c.add_argument("--acquisition", default=default_of("search", "then", "acquisition"),
+                   help="as in run: e.g. pi, or pi@legacy (the old budget); default: the study's default")
     c.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     if args.command == "run":
