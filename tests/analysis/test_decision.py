@@ -319,6 +319,21 @@ def test_losing_to_the_simplest_forecast_on_some_periods_is_said_beside_the_verd
     assert f"On {PERIODS[0]} the candidate loses to the simplest forecast (linear)." in d["reasons"]
 
 
+def test_a_lost_period_names_the_simple_forecast_that_beat_it_there():
+    """Where another simple forecast is the best on the periods the candidate wins, the sentence
+    about the lost period still names only the one that beat it (a real study named both)."""
+    runs, values = confirm(0.50, 0.45)
+    simple = simple_forecasts(0.47)
+    simple.loc[(simple["period"] == PERIODS[0]) & (simple["baseline"] == "linear"), "valid_mse"] = 0.40
+    for period in PERIODS[1:]:
+        simple.loc[(simple["period"] == period) & (simple["baseline"] != "linear"), "valid_mse"] = 0.46
+    d = decide(runs, candidates(), ctx(), values, None, simple)
+    others = {p["simple"] for p in d["simple"]["periods"] if p["period"] != PERIODS[0]}
+    assert others and "linear" not in others  # another forecast is best elsewhere
+    lost = [r for r in d["reasons"] if "loses to the simplest forecast" in r]
+    assert lost == [f"On {PERIODS[0]} the candidate loses to the simplest forecast (linear)."]
+
+
 def test_a_rejected_candidate_has_no_gain_attributed():
     runs, values = confirm(0.45, 0.50)  # the candidate is worse
     d = verdict(runs, values)

@@ -232,9 +232,20 @@ def simple_verdict(facts: dict | None, verdict: str, reasons: list[str]) -> tupl
         return "REJECT", [head, *[r for r in reasons if r.startswith("Per period")],
                           f"Against the baseline alone: {reasons[0]}"]
     if loses["candidate"]:
-        reasons = [*reasons, f"On {', '.join(loses['candidate'])} the candidate loses to the simplest "
-                   f"forecast ({' / '.join(names)})."]
+        reasons = [*reasons, _lost_periods(periods, loses["candidate"])]
     return verdict, reasons
+
+
+def _lost_periods(periods: list[dict], lost: list[str]) -> str:
+    """'On P1, P2 the candidate loses to the simplest forecast (linear)': each losing period with
+    the simple forecast that beat it there (not one that only won elsewhere)."""
+    by_name: dict[str, list[str]] = {}
+    for p in periods:
+        if p["period"] in lost:
+            by_name.setdefault(p["simple"], []).append(p["period"])
+    parts = [f"{', '.join(ps)} the candidate loses to the simplest forecast ({name})"
+             for name, ps in sorted(by_name.items())]
+    return "On " + "; on ".join(parts) + "."
 
 
 def _mean_gap(periods: list[dict], side: str) -> float:
