@@ -53,6 +53,16 @@ def test_each_wrong_statement_is_found(tmp_path, edit, check):
     assert [f for f in found if f.startswith(check)], found
 
 
+def test_a_lost_period_must_name_the_forecast_that_beat_it_there(tmp_path):
+    """A real study said 'On v2 ... (linear / training_mean)' where only linear beat it on v2."""
+    said = GOOD + "\nOn v2 the candidate loses to the simplest forecast ({}).\n"
+    assert findings(study(tmp_path, said.format("linear"), loses=("v2",))) == []
+    found = findings(study(tmp_path, said.format("linear / training_mean"), loses=("v2",)))
+    assert [f for f in found if f.startswith("lost_periods_named") and "training_mean on v2" in f], found
+    found = findings(study(tmp_path, said.format("linear"), loses=("v1",)))
+    assert [f for f in found if f.startswith("lost_periods_named") and "lost no" in f], found
+
+
 def test_a_std_of_a_tenth_is_not_a_zero(tmp_path):
     assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", "0.5 ± 0.05"))) == []
 

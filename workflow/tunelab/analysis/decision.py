@@ -220,9 +220,8 @@ def simple_verdict(facts: dict | None, verdict: str, reasons: list[str]) -> tupl
     if not facts or not facts["periods"]:
         return verdict, reasons
     periods, loses = facts["periods"], facts["loses"]
-    names = sorted({p["simple"] for p in periods})
-    gap = _mean_gap(periods, "candidate")
     if loses["candidate"] and len(loses["candidate"]) == len(periods):
+        names, gap = sorted({p["simple"] for p in periods}), _mean_gap(periods, "candidate")
         base = (f"; so does the baseline ({pct(_mean_gap(periods, 'baseline'))} worse)"
                 if len(loses["baseline"]) == len(periods) else "")
         head = (f"The candidate does not beat the simplest forecast: {' / '.join(names)} scores better "

@@ -21,6 +21,7 @@ PRODUCT = re.compile(r"(\d+) trials x (\d+) seeds x (\d+) periods = (\d+) runs")
 ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
 BARE = re.compile(r"(?<![\w`])(nan|NaN|None)(?![\w`])")
+LOST = re.compile(r"[Oo]n ([^.;]+?) the candidate loses to the simplest forecast \(([^)]+)\)")
 
 
 def verdict_agrees(report: str, files: dict) -> list[str]:
@@ -40,6 +41,23 @@ def simple_forecast_told(report: str, files: dict) -> list[str]:
     if periods and sorted(loses) == sorted(periods) and "simplest forecast" not in report.split("\n\n## ")[0]:
         return ["the candidate loses to the simplest forecast on every period, and the summary does not say so"]
     return []
+
+
+def lost_periods_named(report: str, files: dict) -> list[str]:
+    """'On P the candidate loses to the simplest forecast (X)': P is a period the candidate lost and
+    X the simple forecast that was best on P (not one that won only on another period)."""
+    simple = files["decision"].get("simple") or {}
+    best = {p["period"]: p["simple"] for p in simple.get("periods", [])}
+    lost = set((simple.get("loses") or {}).get("candidate", []))
+    wrong = []
+    for m in LOST.finditer(report):
+        for period in m.group(1).split(", "):
+            for name in m.group(2).split(" / "):
+                if period not in lost or best.get(period) != name:
+                    wrong.append(f"the report says the candidate loses to {name} on {period}; "
+                                 f"decision.json: best simple forecast there {best.get(period)}, "
+                                 f"lost {'yes' if period in lost else 'no'}")
+    return wrong
 
 
 def products_add_up(report: str, files: dict) -> list[str]:
@@ -97,7 +115,7 @@ def rungs_marked(report: str, files: dict) -> list[str]:
         ["trials stopped at a rung rank beside fully trained ones, and the report does not mark them"]
 
 
-CHECKS = (verdict_agrees, simple_forecast_told, products_add_up, no_zero_std, question_agrees,
+CHECKS = (verdict_agrees, simple_forecast_told, lost_periods_named, products_add_up, no_zero_std, question_agrees,
           adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked)
 
 
