@@ -421,7 +421,7 @@ def make_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
     plan = sub.add_parser("plan", help="show the periods and size of a study's plan")
     plan.add_argument("study")
-    plan.add_argument("--month", help="rotation month YYYY-MM (default: current)")
+    plan.add_argument("--month", help="rotation month YYYY-MM (default: the study's, or current)")
     plan.add_argument("--fast", action="store_true", default=None,
                       help="the fast-mode plan (one period, short training, few epochs)")
     plan.set_defaults(func=cmd_plan)
