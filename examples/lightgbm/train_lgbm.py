@@ -6,10 +6,11 @@ lag features from the prepared data, trains one booster per seed and reports, pe
 a row of the training curve, then each seed's metrics at its best round on validation.
 
 Boosting rounds are the fidelity: `epochs` is the number of rounds, and a successive-halving rung
-trains to its budget, saves the booster, and the next rung continues from it (`init_model`). With
-`feature_fraction` below 1 the continued booster draws other feature subsets than an
-uninterrupted one would: `tunelab check-trainer params/command_lgbm.yaml` reports that resume is
-then not exact, and the report says so.
+trains to its budget, saves the booster, and the next rung continues from it (`init_model`).
+Continuing equals training straight through only without feature sampling: with
+`feature_fraction` below 1 LightGBM restarts its feature draws at `init_model`, so such a rung
+retrains from round 1 instead, and a promoted trial's results are still the uninterrupted run's
+(`tunelab check-trainer command_lgbm` checks it).
 """
 
 import json
@@ -46,10 +47,17 @@ def booster_params(job: Job, seed: int) -> dict:
             "metric": ["l2", "l1"], **params}
 
 
+def continues_exactly(job: Job) -> bool:
+    """Whether a booster continued from a saved one equals one trained straight through: not with
+    feature sampling, whose random draws LightGBM restarts at `init_model`."""
+    return float(job.hyperparameters.get("feature_fraction", 1.0)) >= 1.0
+
+
 def saved_state(job: Job, seed: int) -> tuple[str | None, list[dict]]:
-    """The previous rung's booster file and its curve so far, or (None, []) for a fresh run."""
+    """The previous rung's booster file and its curve so far, or (None, []) for a run from round 1:
+    a fresh run, or one that would not continue exactly."""
     folder = job.resume_from
-    if folder is None or not (folder / f"seed-{seed}.txt").is_file():
+    if folder is None or not (folder / f"seed-{seed}.txt").is_file() or not continues_exactly(job):
         return None, []
     return str(folder / f"seed-{seed}.txt"), json.loads((folder / f"seed-{seed}.json").read_text())
 
