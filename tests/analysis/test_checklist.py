@@ -146,6 +146,19 @@ def test_trials_worse_than_a_simple_baseline_are_a_warning_when_among_the_best(s
     assert simple_baselines_item(trials, None, ctx).verdict == "n/a"
 
 
+def test_a_period_lost_to_a_simple_forecast_is_a_note_even_when_every_mean_beats_it(ctx):
+    from analysis_data import PERIODS, tables, trial
+    from test_skill import baselines_frame
+    from tunelab.analysis.checklist import simple_baselines_item
+
+    _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60}),
+                        trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 3.20})])
+    item = simple_baselines_item(trials, baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}}),
+                                 dict(ctx, objective="valid_mse"))
+    assert item.verdict == "note"
+    assert "on average over periods" in item.summary and f"{tid(1)} ({PERIODS[1]})" in item.summary
+
+
 def test_trials_a_rung_stopped_are_not_told_fewer_or_more_epochs_would_do():
     """A rung stopped t0 and t1 after a few of their planned epochs: 'saturated early' (fewer
     epochs would do) is about the scheduler's choice, not theirs; the trial trained fully still is."""

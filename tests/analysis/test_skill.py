@@ -85,3 +85,19 @@ def test_a_trial_with_positive_skill_is_not_called_worse_than_the_simple_forecas
     assert trials[trials["period"] == "all"]["objective_mean"].iloc[0] > 1.95  # linear's mean
     assert skill_scores(trials, frame, "valid_mse").at[tid(1), "skill"] > 0
     assert losers(trials, frame, "valid_mse") == []
+
+
+def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_is_named():
+    """The hard period's loss hides in the mean: the leaderboard's 'every trial beats' and the
+    checklist's ok would contradict the decision, which names the lost period."""
+    from tunelab.analysis.skill import period_loss_words, period_losses
+
+    _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60}),
+                        trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 3.20})])
+    frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})
+    assert losers(trials, frame, "valid_mse") == []
+    assert period_losses(trials, frame, "valid_mse") == {tid(1): [PERIODS[1]]}
+    assert period_loss_words({"a": ["p1"], "b": ["p1", "p2"]}, limit=1) == "a (p1) and 1 more"
+    assert period_losses(trials, None, "valid_mse") == {}
+    easy = baselines_frame({"linear": {PERIODS[0]: 0.10, PERIODS[1]: 0.10}})  # every trial loses
+    assert losers(trials, easy, "valid_mse") and period_losses(trials, easy, "valid_mse") == {}

@@ -88,3 +88,13 @@ def test_trials_stopped_at_a_rung_must_be_marked(tmp_path):
     assert [f for f in findings(folder) if f.startswith("rungs_marked")]
     (folder / "report.md").write_text(GOOD + "| t2 | 0.6 | 2 (stopped at a rung) |\n")
     assert findings(folder) == []
+
+
+def test_every_trial_beats_must_say_it_is_the_mean_when_the_candidate_lost_a_period(tmp_path):
+    """A real leaderboard said 'Every feasible trial beats the best simple baseline' beside a
+    decision whose candidate lost a period to linear."""
+    said = GOOD + "\nEvery feasible trial beats the best simple baseline (linear){}.\n"
+    found = findings(study(tmp_path, said.format(""), loses=("v2",)))
+    assert [f for f in found if f.startswith("every_trial_beats_qualified")], found
+    assert findings(study(tmp_path, said.format(" on average over periods"), loses=("v2",))) == []
+    assert findings(study(tmp_path, said.format(""), loses=())) == []

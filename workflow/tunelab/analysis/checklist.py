@@ -12,7 +12,8 @@ Each item has a verdict (ok, note, warning, n/a), a sentence, details and the tr
 - sampled_enough: the expected best objective against the number of trials (Dodge et al. 2019's
   expected validation performance, computed exactly): does doubling the trials still pay?
 - simple_baselines: trials worse than the best simple baseline (persistence, training mean,
-  linear) on the objective averaged over periods: they learned less than the obvious forecast.
+  linear) on the objective averaged over periods: they learned less than the obvious forecast;
+  and (a note) those that beat it on average but lose to the best simple forecast on some period.
 - cpu_paths: the runs trained on more than one CPU code path (machines with and without AVX-512,
   say): their numbers are not comparable bit for bit (tunelab.train.numerics, cpu_numerics).
 
@@ -30,7 +31,14 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
-from tunelab.analysis.skill import best_simple, label, losers, read_baselines
+from tunelab.analysis.skill import (
+    best_simple,
+    label,
+    losers,
+    period_loss_words,
+    period_losses,
+    read_baselines,
+)
 from tunelab.analysis.tables import (
     is_numeric,
     jsonable,
@@ -398,7 +406,13 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
                    f"({fmt(value)}), the best simple baseline.")
     else:
         verdict = "ok"
-        summary = f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline."
+        summary = (f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline, on "
+                   "average over periods.")
+    losses = period_losses(trials, baselines, context["objective"])
+    if losses:
+        verdict = "note" if verdict == "ok" else verdict
+        summary += (f" {len(losses)} trial(s) that beat it on average lose to the best simple "
+                    f"forecast on some period: {period_loss_words(losses)}.")
     return Item("simple_baselines", verdict, summary, details, lose,
                 {"baseline": best[0], "value": value})
 

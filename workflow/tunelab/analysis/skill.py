@@ -93,6 +93,30 @@ def losers(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str)
     return rows.loc[worse, "trial"].tolist()
 
 
+def period_losses(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str
+                  ) -> dict[str, list[str]]:
+    """The trials that beat the simple forecasts on average (not `losers`) but lose to the best of
+    them on some period: trial -> those periods, best trial first. A mean hides such a period; the
+    decision names it for the candidate, and the leaderboard must not say every trial beats them."""
+    reference = period_reference(baselines, objective)
+    if reference.empty:
+        return {}
+    lose = set(losers(trials, baselines, objective))
+    rows = per_period(trials)
+    rows = rows[(rows["feasible"] == rows["seeds"]) & ~rows["trial"].isin(lose)]
+    worse = rows[rows["objective_mean"] > rows["period"].map(reference).astype(float)]
+    order = overall(trials).sort_values(["objective_mean", "trial"], kind="stable")["trial"]
+    by_trial = worse.groupby("trial")["period"].apply(lambda s: sorted(s.astype(str)))
+    return {t: by_trial[t] for t in order if t in by_trial.index}
+
+
+def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:
+    """'t1 (v2020-03), t2 (v2020-03, v2020-06) and 3 more'."""
+    named = [f"{t} ({', '.join(ps)})" for t, ps in list(losses.items())[:limit]]
+    rest = len(losses) - len(named)
+    return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
+
+
 def read_baselines(path) -> pd.DataFrame | None:
     """baselines.csv, or None when there is none (a study run without its sanity rules)."""
     from tunelab.io import optional_input

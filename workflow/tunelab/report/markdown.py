@@ -22,6 +22,8 @@ from tunelab.analysis.skill import (
     best_simple,
     label,
     losers,
+    period_loss_words,
+    period_losses,
     read_baselines,
     skill_scores,
 )
@@ -107,7 +109,12 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
                      f"(the best simple baseline; negative skill): {', '.join(lose[:10])}"
                      + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
     else:
-        lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}).")
+        lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}) on "
+                     "average over periods.")
+    losses = period_losses(trials, baselines, objective)
+    if losses:
+        lines.append(f"**{len(losses)} of the trials that beat it on average lose to the best simple "
+                     f"forecast on some period**: {period_loss_words(losses)}.")
     return lines
 
 
@@ -118,8 +125,8 @@ def rung_losers(lose: list[str], stopped: set[str], n: int, simple: str) -> str:
     rest = len(lose) - len(full)
     late = f"{rest} of the {len(stopped)} trials stopped at a rung are worse too, measured after fewer epochs."
     if not full:
-        return (f"Every trial trained to the full budget beats {simple} (the best simple baseline); "
-                + late)
+        return (f"Every trial trained to the full budget beats {simple} (the best simple baseline) on "
+                "average over periods; " + late)
     return (f"**{len(full)} of the {n - len(stopped)} trials trained to the full budget are worse than "
             f"{simple}** (the best simple baseline): {', '.join(full[:10])}; " + late)
 

@@ -21,6 +21,7 @@ PRODUCT = re.compile(r"(\d+) trials x (\d+) seeds x (\d+) periods = (\d+) runs")
 ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
 BARE = re.compile(r"(?<![\w`])(nan|NaN|None)(?![\w`])")
+EVERY_BEATS = re.compile(r"Every (?:feasible trial|trial trained to the full budget) beats [^.;]*")
 LOST = re.compile(r"[Oo]n ([^.;]+?) the candidate loses to the simplest forecast \(([^)]+)\)")
 
 
@@ -115,8 +116,18 @@ def rungs_marked(report: str, files: dict) -> list[str]:
         ["trials stopped at a rung rank beside fully trained ones, and the report does not mark them"]
 
 
+def every_trial_beats_qualified(report: str, files: dict) -> list[str]:
+    """'Every feasible trial beats the best simple baseline' holds for the mean over periods; where
+    the candidate lost a period to a simple forecast, the sentence must say it is the mean."""
+    lost = ((files["decision"].get("simple") or {}).get("loses") or {}).get("candidate", [])
+    return [f"the report says '{m.group(0)}' without 'on average over periods', and the candidate "
+            f"loses to a simple forecast on {', '.join(lost)}"
+            for m in EVERY_BEATS.finditer(report) if lost and "on average" not in m.group(0)]
+
+
 CHECKS = (verdict_agrees, simple_forecast_told, lost_periods_named, products_add_up, no_zero_std, question_agrees,
-          adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked)
+          adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked,
+          every_trial_beats_qualified)
 
 
 def read_study(folder: str | Path) -> tuple[str, dict]:
