@@ -156,7 +156,7 @@ def test_a_period_lost_to_a_simple_forecast_is_a_note_even_when_every_mean_beats
     item = simple_baselines_item(trials, baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}}),
                                  dict(ctx, objective="valid_mse"))
     assert item.verdict == "note"
-    assert "on average over periods" in item.summary and f"{tid(1)} ({PERIODS[1]})" in item.summary
+    assert "on average over periods" in item.summary and f"on {PERIODS[1]}: {tid(1)})" in item.summary
 
 
 def test_trials_a_rung_stopped_are_not_told_fewer_or_more_epochs_would_do():

@@ -97,7 +97,8 @@ def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_
     frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})
     assert losers(trials, frame, "valid_mse") == []
     assert period_losses(trials, frame, "valid_mse") == {tid(1): [PERIODS[1]]}
-    assert period_loss_words({"a": ["p1"], "b": ["p1", "p2"]}, limit=1) == "a (p1) and 1 more"
+    assert period_loss_words({"a": ["p1"], "b": ["p1", "p2"], "c": ["p1"]}, limit=1) == \
+        "on p1: a and 1 more; on p1, p2: b"
     assert period_losses(trials, None, "valid_mse") == {}
     easy = baselines_frame({"linear": {PERIODS[0]: 0.10, PERIODS[1]: 0.10}})  # every trial loses
     assert losers(trials, easy, "valid_mse") and period_losses(trials, easy, "valid_mse") == {}

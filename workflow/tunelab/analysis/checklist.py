@@ -412,7 +412,7 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     if losses:
         verdict = "note" if verdict == "ok" else verdict
         summary += (f" {len(losses)} trial(s) that beat it on average lose to the best simple "
-                    f"forecast on some period: {period_loss_words(losses)}.")
+                    f"forecast on a period ({period_loss_words(losses)}).")
     return Item("simple_baselines", verdict, summary, details, lose,
                 {"baseline": best[0], "value": value})
 

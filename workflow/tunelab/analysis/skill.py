@@ -111,10 +111,13 @@ def period_losses(trials: pd.DataFrame, baselines: pd.DataFrame | None, objectiv
 
 
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:
-    """'t1 (v2020-03), t2 (v2020-03, v2020-06) and 3 more'."""
-    named = [f"{t} ({', '.join(ps)})" for t, ps in list(losses.items())[:limit]]
-    rest = len(losses) - len(named)
-    return ", ".join(named) + (f" and {rest} more" if rest > 0 else "")
+    """'on v2020-03: t1, t2 and 3 more; on v2020-03, v2020-06: t4': the trials by the periods lost."""
+    groups: dict[str, list[str]] = {}
+    for trial, periods in losses.items():
+        groups.setdefault(", ".join(periods), []).append(trial)
+    return "; ".join(f"on {periods}: {', '.join(trials[:limit])}"
+                     + (f" and {len(trials) - limit} more" if len(trials) > limit else "")
+                     for periods, trials in groups.items())
 
 
 def read_baselines(path) -> pd.DataFrame | None:

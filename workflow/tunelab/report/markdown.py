@@ -114,7 +114,7 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
     losses = period_losses(trials, baselines, objective)
     if losses:
         lines.append(f"**{len(losses)} of the trials that beat it on average lose to the best simple "
-                     f"forecast on some period**: {period_loss_words(losses)}.")
+                     f"forecast on a period** ({period_loss_words(losses)}).")
     return lines
 
 

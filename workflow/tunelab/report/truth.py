@@ -21,7 +21,8 @@ PRODUCT = re.compile(r"(\d+) trials x (\d+) seeds x (\d+) periods = (\d+) runs")
 ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
 BARE = re.compile(r"(?<![\w`])(nan|NaN|None)(?![\w`])")
-EVERY_BEATS = re.compile(r"Every (?:feasible trial|trial trained to the full budget) beats [^.;]*")
+EVERY_BEATS = re.compile(r"Every (?:feasible trial|trial trained to the full budget) beats .*?(?:\.(?!\d)|;|$)",
+                         re.MULTILINE)
 LOST = re.compile(r"[Oo]n ([^.;]+?) the candidate loses to the simplest forecast \(([^)]+)\)")
 
 
