@@ -116,11 +116,17 @@ def test_the_rule_writes_both_files(study_dir):
     assert "Verdict: REJECT." in (study_dir / "headline.html").read_text()
 
 
-def test_the_context_parameter_prints_as_one_line_and_keeps_its_repr():
+def test_the_context_parameter_prints_as_one_line_and_its_repr_changes_with_any_value():
     """`snakemake --report` shows a job's parameters with str(): the context once printed as a
-    raw Python dict there. repr() is what Snakemake's params trigger compares: it must not change."""
+    raw Python dict there. repr() is what Snakemake's params trigger stores, compares and prints
+    in a dry run's reason lines (~2.8 KB twice per job as a dict): short, and different whenever
+    any value is."""
     ctx = StudyContext({"study": "demo", "month": "2026-11", "architecture": "mlp",
-                        "objective": "valid_mse", "scientific": ["hidden_size"], "space": {"x": {}}})
+                        "objective": "valid_mse", "scientific": ["hidden_size"], "space": {"x": {}},
+                        "baseline": {"values": {"learning_rate": 0.001}}})
     assert f"context={ctx}" == ("context=study demo (rotation month 2026-11, mlp models, objective "
                                 "valid_mse, scientific: hidden_size)")
-    assert repr(ctx) == repr(dict(ctx)) and ctx == dict(ctx)
+    assert ctx == dict(ctx) and len(repr(ctx)) < 80 and "demo" in repr(ctx)
+    assert repr(ctx) == repr(StudyContext(reversed(list(ctx.items()))))  # order does not matter
+    changed = StudyContext({**ctx, "baseline": {"values": {"learning_rate": 0.002}}})
+    assert repr(changed) != repr(ctx)
