@@ -155,3 +155,30 @@ def test_retrain_of_a_grouped_trial_deletes_its_job_groups_blocks_too(tmp_path):
     folders = _run_folders(runs, None, ["t00000001"])
     names = [str(f.relative_to(runs)) for f in folders]
     assert names == ["v2026-01/t00000001", "v2026-01/groups/g0000000a/s0-1"]
+
+
+def test_plan_says_what_is_trained_already_and_that_the_baselines_confirmation_is_not(
+        workdir, monkeypatch, capsys):
+    """`snakemake -n` cannot list the confirmation jobs (planned after the search, a checkpoint):
+    after a baseline change, `tunelab plan` is where a user sees that they will train."""
+    import json
+
+    from tunelab.workflow import confirm_files, load_studies, metrics_files
+
+    monkeypatch.chdir(workdir)
+    write_study(workdir, "tiny", tiny_study())
+    assert main(["plan", "tiny", "--month", "2026-11"]) == 0
+    assert "trained already" not in capsys.readouterr().out  # nothing run yet
+    sp = load_studies({"study": "tiny", "month": "2026-11"})["tiny"]
+    base = sp.plan.baseline_trial.id
+    for f in metrics_files(sp)[:3] + confirm_files(sp, [base])[:1]:
+        (workdir / f).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / f).write_text("{}")
+    (workdir / "results/tiny/candidates.json").write_text(json.dumps(
+        {"per_group": [{"trial": base}, {"trial": sp.plan.trials[0].id}]}))
+    assert main(["plan", "tiny", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    n_confirm = len(confirm_files(sp, [base]))
+    assert f"trained already: 3 of {len(metrics_files(sp))} search jobs" in out
+    assert f"the baseline {base}'s confirmation: 1 of {n_confirm} jobs" in out
+    assert f"the last candidates' confirmation: 0 of {n_confirm} jobs" in out

@@ -211,11 +211,41 @@ def cmd_plan(args) -> int:
           "before the decision)")
     print(f"in all: up to {search_runs + adaptive_runs + confirm['runs']} runs in "
           f"{len(plan.jobs()) + adaptive_jobs + confirm['jobs']} jobs")
+    on_disk = _on_disk_line(sp)
+    if on_disk:
+        print(on_disk)
     for row in plan.period_rows():
         print(f"  {row['period']}: train {row['train_start'][:10]}..{row['train_end'][:10]}, "
               f"valid ..{row['valid_end'][:10]}" + (f", test ..{row['test_end'][:10]}"
                                                     if row["test_end"] else ""))
     return 0
+
+
+def _on_disk_line(sp, root: Path = Path(".")) -> str | None:
+    """What of the plan is trained already: the search jobs, and the baseline's and the last
+    candidates' confirmation jobs. The confirmation is planned after the search (a checkpoint), so
+    `snakemake -n` cannot list it: this says whether a rerun trains it. None before any result."""
+    import json
+
+    from tunelab.workflow import confirm_files, metrics_files
+
+    study_dir = root / "results" / sp.study.name
+    if not study_dir.is_dir() or sp.rungs is not None:  # rungs: runs live per rung
+        return None
+    search = metrics_files(sp)
+    trained = sum((root / f).exists() for f in search)
+    base = sp.plan.baseline_trial.id
+    candidates = study_dir / "candidates.json"
+    chosen = json.loads(candidates.read_text()) if candidates.exists() else {}
+    last = sorted({g["trial"] for g in chosen.get("per_group", [])} - {base})
+    parts = [f"trained already: {trained} of {len(search)} search jobs"]
+    for label, trials in ((f"the baseline {base}'s", [base]), ("the last candidates'", last)):
+        files = confirm_files(sp, trials) if trials else []
+        if files:
+            done = sum((root / f).exists() for f in files)
+            parts.append(f"{label} confirmation: {done} of {len(files)} jobs")
+    return ("; ".join(parts) + " (the confirmation is planned after the search, so `snakemake -n` "
+            "does not list its jobs)")
 
 
 def _grouped_note(plan) -> str:
