@@ -92,7 +92,7 @@ def test_a_top_share_whose_interval_reaches_zero_is_not_said_to_matter():
 def test_a_clear_first_is_not_called_unsettled():
     text = sentence_of([("learning_rate", 0.8, 0.6, 0.9), ("weight_decay", 0.1, 0.0, 0.3)])
     assert text.startswith("learning_rate explains 0.80 [0.60, 0.90]") and "not settled" not in text
-    assert "weight_decay: the interval reaches about 0" in text
+    assert "weight_decay's interval, [0.00, 0.30], reaches 0.05 or below" in text
 
 
 def test_the_file_reads_back_with_the_per_period_intervals_empty(tmp_path):

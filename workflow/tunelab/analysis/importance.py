@@ -132,18 +132,27 @@ def importance_sentence(table: pd.DataFrame) -> str:
     if top["hyperparameter"] in unclear:
         text = (f"No hyperparameter is shown to matter: the largest share, {top['hyperparameter']}'s "
                 f"{share} of the variance across the {n} trials that fANOVA attributes, has an interval "
-                f"that reaches about 0 (<= {NOTHING})")
+                f"that reaches down to {NOTHING} or below")
         unclear = unclear[1:]
     else:
         text = f"{top['hyperparameter']} explains {share} of the variance across the {n} trials that fANOVA attributes"
     text += _overlap(pooled)
     if unclear:
-        text += (f"; {', '.join(unclear)}: the interval reaches about 0, the data cannot tell "
-                 f"{'it' if len(unclear) == 1 else 'them'} from nothing")
+        text += "; " + _unclear_words(pooled.set_index("hyperparameter"), unclear)
     text += "."
     if n < TOO_FEW:
         text += f" Only {n} trials: read these figures as rough (a forest on so few points is unstable)."
     return text
+
+
+def _unclear_words(rows: pd.DataFrame, names: list[str]) -> str:
+    """'weight_decay's interval, [0.04, 0.48], reaches 0.05 or below, so ...'."""
+    span = lambda n: f"[{rows.at[n, 'low']:.2f}, {rows.at[n, 'high']:.2f}]"  # noqa: E731
+    if len(names) == 1:
+        return (f"{names[0]}'s interval, {span(names[0])}, reaches {NOTHING} or below, so the data "
+                "cannot tell it from nothing")
+    return (f"the intervals of {', '.join(f'{n} {span(n)}' for n in names)} reach {NOTHING} or below, "
+            "so the data cannot tell them from nothing")
 
 
 def _overlap(pooled: pd.DataFrame) -> str:
