@@ -88,3 +88,18 @@ def test_month_resolution_order():
     assert resolve_month(unpinned, today=dt.date(2030, 2, 3)) == "2030-02"
     with pytest.raises(ValueError, match="month: '2024-5'"):
         resolve_month(s, "2024-5")
+
+
+def test_the_costliest_job_groups_get_the_highest_priority():
+    """Longest first: a width-64 group of four starts before a width-8 group of four; every
+    priority below the sanity checks' 50, which run before any training."""
+    s = study(hyperparameters={"hidden_size": {"role": "scientific", "feasible_points": [8, 64]},
+                               "learning_rate": {"role": "nuisance", "min": 1.0e-4, "max": 1.0e-1,
+                                                 "scaling": "log"}},
+              search={"algorithm": "quasi_random", "budget": 4}, trials_per_job=4)
+    plan = make_plan(s, *SPAN, "2026-11")
+    width = {g: plan.trial_by_id[ids[0]].values["hidden_size"] for g, ids in plan.job_groups.items()}
+    priority = plan.job_group_priority
+    assert sorted(width.values()) == [8, 64]
+    assert max(priority, key=priority.get) == max(width, key=width.get)
+    assert all(1 <= p <= 40 for p in priority.values())

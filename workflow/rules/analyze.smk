@@ -151,6 +151,7 @@ checkpoint select_candidates:
         "results/{study}/trials.csv",
     output:
         "results/{study}/candidates.json",
+    priority: 45  # before the plots: the confirmation runs wait for it, only the report for them
     params:
         context=get_context,
     log:

@@ -46,6 +46,7 @@ rule train_group:
         spec=get_group_spec,
     log:
         "logs/{study}/runs/{period}/groups/{job_group}/{block}.log",
+    priority: get_group_priority  # the costliest groups first, so that no long one ends alone
     threads: train_setting("cpus_per_task")
     resources:
         mem_mb=train_setting("mem_mb"),

@@ -52,5 +52,10 @@ def get_group_runtime(wildcards, attempt):
     return group_runtime(get_study(wildcards), wildcards.job_group, attempt)
 
 
+@signature_once
+def get_group_priority(wildcards):
+    return get_study(wildcards).plan.job_group_priority[wildcards.job_group]
+
+
 def get_group_spec(wildcards):
     return group_spec_json(get_study(wildcards), wildcards.period, wildcards.job_group, wildcards.block)

@@ -24,7 +24,7 @@ from tunelab.search.baseline import baseline_group, baseline_values
 from tunelab.search.samplers import GridSampler, make_sampler
 from tunelab.search.warmstart import Carried
 from tunelab.study import Study
-from tunelab.study.space import active_values, shape_key
+from tunelab.study.space import active_values, model_size, shape_key
 
 if TYPE_CHECKING:
     from tunelab.search.rungs import RungPlan
@@ -80,6 +80,17 @@ class Plan:
         so its runs on the periods both months share are reused, not retrained with a new group."""
         drawn = [t for t in self.trials if not t.carried]
         return group_trials(drawn, self.architecture, self.trials_per_job)
+
+    @cached_property
+    def job_group_priority(self) -> dict[str, float]:
+        """Job group -> its scheduling priority, 1 to 40 (below the sanity checks' 50), the
+        costliest highest: started first, a long group does not end alone while the other cores
+        idle (longest first). Cost: members x model_size (rough, for the order only)."""
+        cost = {g: len(ids) * model_size(self.trial_by_id[ids[0]].values)
+                for g, ids in self.job_groups.items()}
+        order = sorted(cost, key=lambda g: (cost[g], g))
+        top = max(len(order) - 1, 1)
+        return {g: 1 + 39 * i / top for i, g in enumerate(order)}
 
     @cached_property
     def job_group_of(self) -> dict[str, str]:

@@ -265,6 +265,17 @@ def model_configs(trial_values: list[dict], limit: int = 8) -> list[dict]:
     return out[:limit]
 
 
+def model_size(values: dict) -> float:
+    """A rough measure of one member's compute, to order training jobs by (not a time): the
+    product of the model's integer hyperparameters (widths, layers, channels; dropout and the
+    training keys aside), so a width-256 trial comes before a width-32 one."""
+    size = 1.0
+    for value in model_hyperparameters(values).values():
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            size *= value
+    return size
+
+
 def shape_key(architecture: str, values: dict) -> tuple:
     """What trials must share to be trained together as one batched model (trials_per_job): the
     architecture, the model's shape (its hyperparameters but dropout), the batch size (the steps)
