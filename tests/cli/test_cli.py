@@ -182,3 +182,22 @@ def test_plan_says_what_is_trained_already_and_that_the_baselines_confirmation_i
     assert f"trained already: 3 of {len(metrics_files(sp))} search jobs" in out
     assert f"the baseline {base}'s confirmation: 1 of {n_confirm} jobs" in out
     assert f"the last candidates' confirmation: 0 of {n_confirm} jobs" in out
+
+
+def test_snakemake_is_told_when_the_baselines_confirmation_will_train_unlisted(workdir, monkeypatch):
+    """The note Snakemake prints at parse time after a baseline change (tunelab.workflow)."""
+    from tunelab.workflow import confirm_files, confirmation_note, load_studies
+
+    monkeypatch.chdir(workdir)
+    write_study(workdir, "tiny", tiny_study())
+    sp = load_studies({"study": "tiny", "month": "2026-11"})["tiny"]
+    assert confirmation_note(sp) is None  # no search finished yet
+    (workdir / "results/tiny").mkdir(parents=True)
+    (workdir / "results/tiny/candidates.json").write_text("{}")
+    note = confirmation_note(sp)
+    files = confirm_files(sp, [sp.plan.baseline_trial.id])
+    assert f"{len(files)} of the {len(files)} confirmation jobs of the baseline" in note
+    for f in files:
+        (workdir / f).parent.mkdir(parents=True, exist_ok=True)
+        (workdir / f).write_text("{}")
+    assert confirmation_note(sp) is None

@@ -45,7 +45,8 @@ from types import SimpleNamespace
 from tunelab.analysis.study_context import study_context
 from tunelab.sanity.rule_targets import sanity_targets
 from tunelab.workdir_guard import check as workdir_check
-from tunelab.workflow import USER_ERRORS, datasets, load_studies, missing_runs_note, study_rounds
+from tunelab.workflow import USER_ERRORS, confirmation_note, datasets, load_studies, missing_runs_note
+from tunelab.workflow import study_rounds
 from tunelab.workflow import threads_warnings
 
 
@@ -67,8 +68,10 @@ DATASETS = datasets(STUDIES)
 if workflow.is_main_process:  # cluster jobs too get at most --cores threads
     for warning in threads_warnings(STUDIES, workflow.global_resources.get("_cores").value):
         print(warning, file=sys.stderr)
-    for sp in STUDIES.values():  # skipped periods, a search with fewer distinct trials than asked
-        for note in [*sp.notes, missing_runs_note(sp)]:
+    # skipped periods, a search with fewer distinct trials than asked, lost runs, a baseline
+    # whose confirmation a dry run cannot list yet
+    for sp in STUDIES.values():
+        for note in [*sp.notes, missing_runs_note(sp), confirmation_note(sp)]:
             if note:
                 print(f"tunelab: note: {note}", file=sys.stderr)
 

@@ -246,6 +246,27 @@ def missing_runs_note(sp: StudyPlan, root: str | Path = ".") -> str | None:
             "`snakemake` retrains them and refreshes every table and report built on them")
 
 
+def baseline_confirmation(sp: StudyPlan, root: str | Path = ".") -> tuple[int, int]:
+    """(missing, planned) metrics files of the baseline's confirmation jobs."""
+    base = sp.plan.baseline_trial
+    files = confirm_files(sp, [base.id]) if base else []
+    return sum(not (Path(root) / f).exists() for f in files), len(files)
+
+
+def confirmation_note(sp: StudyPlan, root: str | Path = ".") -> str | None:
+    """After a baseline change: its confirmation jobs are planned by a checkpoint that reruns, so
+    `snakemake -n` does not list them; say that they will train."""
+    chosen = Path(root) / "results" / sp.study.name / "candidates.json"
+    if not chosen.exists() or getattr(sp, "rungs", None) is not None:
+        return None
+    missing, planned = baseline_confirmation(sp, root)
+    if not missing:
+        return None
+    return (f"study {sp.study.name!r}: {missing} of the {planned} confirmation jobs of the baseline "
+            f"{sp.plan.baseline_trial.id} have no files: a run trains them after select_candidates "
+            "(a dry run in which select_candidates reruns cannot list them yet)")
+
+
 def check_datasets(studies: dict[str, StudyPlan]) -> None:
     """Two studies may share a prepared dataset (data/prepared/<name>.parquet) only if they describe
     it the same way: the selected studies, and every other study file beside them (run another
