@@ -223,8 +223,8 @@ def cmd_plan(args) -> int:
 
 def _on_disk_line(sp, root: Path = Path(".")) -> str | None:
     """What of the plan is trained already: the search jobs, and the baseline's and the last
-    candidates' confirmation jobs. The confirmation is planned after the search (a checkpoint), so
-    `snakemake -n` cannot list it: this says whether a rerun trains it. None before any result."""
+    candidates' confirmation jobs. The confirmation is planned by a checkpoint; where that reruns,
+    `snakemake -n` cannot list it: this says whether a run trains it. None before any result."""
     import json
 
     from tunelab.workflow import confirm_files, metrics_files
@@ -244,8 +244,8 @@ def _on_disk_line(sp, root: Path = Path(".")) -> str | None:
         if files:
             done = sum((root / f).exists() for f in files)
             parts.append(f"{label} confirmation: {done} of {len(files)} jobs")
-    return ("; ".join(parts) + " (the confirmation is planned after the search, so `snakemake -n` "
-            "does not list its jobs)")
+    return ("; ".join(parts) + " (the confirmation is planned by select_candidates: a dry run in "
+            "which it reruns cannot list those jobs yet)")
 
 
 def _grouped_note(plan) -> str:
