@@ -66,3 +66,12 @@ def test_with_one_seed_the_isolation_sentence_gives_no_noise_verdict():
     text = describe_isolation(isolation_info(tables(trials, seeds=(0,))[1], "hidden_size",
                                                   context()))
     assert "unmeasured" in text and "larger than the retrain spread" not in text
+    assert "± -" in text and "± 0" not in text  # no spread measured: not a std of 0
+
+
+def test_seeds_that_agree_exactly_are_said_to_agree_not_shown_as_a_bare_zero():
+    """A trainer whose result ignores the seed (LightGBM without sampling): a real std of 0."""
+    trials = [trial(1, 0.50, std=0.0, group="hidden_size=16", hidden_size=16),
+              trial(2, 0.40, std=0.0, group="hidden_size=64", hidden_size=64)]
+    text = describe_isolation(isolation_info(tables(trials)[1], "hidden_size", context()))
+    assert "0.4 ± 0 (seeds agree exactly)" in text

@@ -98,3 +98,9 @@ def test_every_trial_beats_must_say_it_is_the_mean_when_the_candidate_lost_a_per
     assert [f for f in found if f.startswith("every_trial_beats_qualified")], found
     assert findings(study(tmp_path, said.format(" on average over periods"), loses=("v2",))) == []
     assert findings(study(tmp_path, said.format(""), loses=())) == []
+
+
+def test_a_std_of_zero_said_to_be_seeds_that_agree_is_not_a_finding(tmp_path):
+    for said in ("0.5 ± 0 (seeds agree exactly)", "0.5 ± 0 (n=2, seeds agree exactly)"):
+        assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", said))) == []
+    assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", "0.5 ± 0 (n=2)")))

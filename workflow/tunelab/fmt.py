@@ -20,6 +20,18 @@ def fmt(x, digits: int = 4) -> str:
     return str(x)
 
 
+def mean_std(mean, std, n: int | None = None) -> str:
+    """'0.4718 ± 0.0064', with `n`: '0.4718 ± 0.0064 (n=3)'. A std of exactly 0 says why: the
+    seeds gave the same number (a trainer whose result does not depend on the seed, as `tunelab
+    check-trainer`'s 'two seeds differ' reports), not a missing std shown as 0."""
+    count = f"n={n}, " if n is not None else ""
+    if n is not None and n < 2:
+        std = None  # one run: no spread, whatever stands in for it
+    if isinstance(std, numbers.Real) and not isinstance(std, bool) and float(std) == 0.0:
+        return f"{fmt(mean)} ± 0 ({count}seeds agree exactly)"
+    return f"{fmt(mean)} ± {fmt(std)}" + (f" (n={n})" if n is not None else "")
+
+
 def pct(x: float | None) -> str:
     """A relative change, signed: +1.5%; '-' when missing."""
     return "-" if x is None or not math.isfinite(x) else f"{100 * x:+.1f}%"

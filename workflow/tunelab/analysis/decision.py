@@ -40,7 +40,7 @@ from tunelab.analysis.tables import (
     read_table,
     stopped_at_a_rung,
 )
-from tunelab.fmt import fmt, pct
+from tunelab.fmt import fmt, mean_std, pct
 from tunelab.io import write_text
 
 UNMEASURED = "noise unmeasured"
@@ -607,8 +607,8 @@ def _per_period_lines(d: dict) -> list[str]:
     which += "" if d["confirmed"] or not fresh else f": {len(seeds)} per side, too few to confirm"
     frame = pd.DataFrame([{
         "period": p["period"],
-        "baseline": f"{fmt(p['baseline_mean'])} ± {fmt(p['baseline_std'])} (n={p['n_baseline']})",
-        "candidate": f"{fmt(p['candidate_mean'])} ± {fmt(p['candidate_std'])} (n={p['n_candidate']})",
+        "baseline": mean_std(p["baseline_mean"], p["baseline_std"], p["n_baseline"]),
+        "candidate": mean_std(p["candidate_mean"], p["candidate_std"], p["n_candidate"]),
         "gain": fmt(p["gain"]), "relative": pct(p["relative_gain"]),
         "Welch t": "inf" if math.isinf(p["t"]) else fmt(p["t"], 3),
         "p (better)": fmt(p["p_better"], 2) if _tested(p) else "no test (one seed)",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.tables import is_numeric, overall, per_period, read_table
-from tunelab.fmt import fmt
+from tunelab.fmt import fmt, mean_std
 
 BUCKETS = 5  # a continuous scientific hyperparameter with more distinct values is bucketed
 
@@ -80,6 +80,11 @@ def isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
             "bucketed": info["kind"] == "continuous" and len(order) < rows[name].nunique()}
 
 
+def _spread(value: dict) -> str:
+    """Its mean ± retrain std; '± -' where one seed measured no spread (its std stands in as 0)."""
+    return mean_std(value["mean"], value["std"] if value.get("std_measured", True) else None)
+
+
 def describe_isolation(info: dict) -> str:
     """One sentence for the report."""
     scored = [v for v in info["values"] if v["best"] is not None]
@@ -87,8 +92,7 @@ def describe_isolation(info: dict) -> str:
         return f"No value of {info['name']} has a feasible trial."
     ranked = sorted(scored, key=lambda v: v["mean"])
     first = ranked[0]
-    text = (f"Best {info['name']} = {first['label']}: {fmt(first['mean'])} ± {fmt(first['std'])} "
-            f"(trial {first['best']})")
+    text = f"Best {info['name']} = {first['label']}: {_spread(first)} (trial {first['best']})"
     if len(ranked) > 1:
         second = ranked[1]
         gap = second["mean"] - first["mean"]
@@ -96,7 +100,7 @@ def describe_isolation(info: dict) -> str:
         verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread"
         if not (first.get("std_measured", True) and second.get("std_measured", True)):
             verdict = "against a retrain spread that is unmeasured (one seed): no verdict"
-        text += (f"; next {second['label']}: {fmt(second['mean'])} ± {fmt(second['std'])}, a gap of "
+        text += (f"; next {second['label']}: {_spread(second)}, a gap of "
                  f"{fmt(gap)}, {verdict} (search seeds; the decision confirms it on fresh seeds)")
     return text + "."
 

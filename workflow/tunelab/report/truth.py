@@ -18,7 +18,7 @@ from pathlib import Path
 
 VERDICT = re.compile(r"\*\*Verdict: (ADOPT|REJECT|INCONCLUSIVE)\.\*\*")
 PRODUCT = re.compile(r"(\d+) trials x (\d+) seeds x (\d+) periods = (\d+) runs")
-ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])")
+ZERO_STD = re.compile(r"± 0(\.0*)?(?![.\d])(?! \((n=\d+, )?seeds agree exactly\))")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)]+)\)")
 BARE = re.compile(r"(?<![\w`])(nan|NaN|None)(?![\w`])")
 EVERY_BEATS = re.compile(r"Every (?:feasible trial|trial trained to the full budget) beats .*?(?:\.(?!\d)|;|$)",
@@ -68,7 +68,8 @@ def products_add_up(report: str, files: dict) -> list[str]:
 
 
 def no_zero_std(report: str, files: dict) -> list[str]:
-    """A std of exactly 0 is a missing one shown as a number (one seed), or a copy of one run."""
+    """A std of exactly 0 is a missing one shown as a number (one seed), or a copy of one run,
+    unless the report says that the seeds agree exactly (a trainer that ignores the seed)."""
     return [f"'{line.strip()[:90]}' shows a std of 0" for line in report.splitlines() if ZERO_STD.search(line)]
 
 
