@@ -136,3 +136,13 @@ def test_an_exploration_only_study_has_no_phase_columns(tmp_path, search_tables,
                           trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))
     out, _ = build(tmp_path, search_tables, ctx, confirm)
     assert "| phase |" not in (out / "report.md").read_text()
+
+
+def test_trials_whose_seeds_agree_exactly_are_named_apart_from_the_noisy_ones():
+    from tunelab.report.markdown import seeds_agree_lines
+    trials = pd.DataFrame({"trial": ["t0", "t1", "t2", "t0"], "period": ["all", "all", "all", "p0"],
+                           "objective_std": [0.0, 0.01, 0.0, 0.0], "seeds": [3, 3, 1, 3]})
+    lines = seeds_agree_lines(trials)
+    assert lines and "1 trial(s) (t0)" in lines[0] and "seeds agree exactly" in lines[0]
+    assert "t1" not in lines[0] and "t2" not in lines[0]  # noisy, and one seed measures nothing
+    assert seeds_agree_lines(trials.assign(objective_std=0.02)) == []

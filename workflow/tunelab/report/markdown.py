@@ -394,9 +394,24 @@ def leaderboard_section(trials, variance, context: dict, baselines) -> list[str]
     if not noise_measured(variance):
         lines += ["**Retrain noise unmeasured** (one seed per trial and period): the retrain std "
                   "is missing, not zero, and no gap in this table can be called seed noise.", ""]
+    lines += seeds_agree_lines(trials)
     if n_trials > LEADERBOARD_ROWS:
         lines += [f"Top {LEADERBOARD_ROWS} of {n_trials}; all in trials.csv and variance.csv.", ""]
     return lines
+
+
+def seeds_agree_lines(trials: pd.DataFrame) -> list[str]:
+    """Trials whose retrain std is exactly 0 over two or more seeds: their seeds agree exactly (a
+    trainer that ignores the seed for them), which a bare 0 in the table does not say."""
+    rows = overall(trials)
+    exact = rows[(rows["objective_std"] == 0) & (rows["seeds"] >= 2)]["trial"].tolist() \
+        if {"objective_std", "seeds"} <= set(rows.columns) else []
+    if not exact:
+        return []
+    named = ", ".join(exact[:6]) + (f" and {len(exact) - 6} more" if len(exact) > 6 else "")
+    return [f"Retrain std 0 for {len(exact)} trial(s) ({named}): their seeds agree exactly, so "
+            "the trainer's result does not depend on the seed there (LightGBM without feature "
+            "sampling, say); they add no retrain noise, and their seeds buy nothing.", ""]
 
 
 def rungs_section(rungs_md: str, plots: dict) -> list[str]:
