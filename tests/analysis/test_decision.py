@@ -409,3 +409,20 @@ def test_one_confirmation_seed_per_side_is_captioned_as_confirmation_seeds():
     text = decision_markdown(verdict(one, values, ctx(confirm_seeds=1)), ctx(confirm_seeds=1))
     assert f"confirmation seed {SEEDS[0]}: 1 per side, too few to confirm" in text
     assert "the search's seeds" not in text.split("## Per period")[1].splitlines()[0]
+
+
+def test_a_trainer_that_ignores_the_seed_is_adopted_on_the_sign_and_the_decision_says_so():
+    runs, values = confirm(0.50, 0.45, std=0.0)  # every seed of each side gives the same value
+    d = verdict(runs, values)
+    assert d["verdict"] == "ADOPT" and all(p["t"] == np.inf for p in d["periods"])
+    assert "both sides' seeds agree exactly, so there is no retrain noise" in d["headline"]
+    text = decision_markdown(d, ctx())
+    assert f"On {PERIODS[0]}, {PERIODS[1]} every seed of the baseline gave the same value" in text
+    assert "± 0 (n=5, seeds agree exactly)" in text
+
+
+def test_seed_noise_on_one_side_is_a_test_and_no_agreement_is_claimed():
+    runs, values = confirm(0.50, 0.45, std=0.01, cand_std=1e-12)
+    d = verdict(runs, values)
+    assert d["verdict"] == "ADOPT" and all(np.isfinite(p["t"]) for p in d["periods"])
+    assert "agree exactly" not in d["headline"] and "agree exactly" not in decision_markdown(d, ctx())

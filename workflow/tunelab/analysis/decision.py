@@ -332,7 +332,8 @@ def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float)
     mean_rel, detail = out["mean_relative_gain"], f"Per period: {detail_of(out['periods'])}."
     if case == "worse":
         return [f"The candidate {cand} is worse than the baseline on {_names(facts['worse'])}, "
-                "beyond seed noise: the gain does not hold on every period; keep the baseline.", detail]
+                f"beyond seed noise{exact_note(facts['worse'])}: the gain does not hold on every "
+                "period; keep the baseline.", detail]
     if case == "not_better":
         return [f"The candidate {cand} is not better than the baseline on average over the periods "
                 f"({pct(mean_rel)}); keep the baseline.", detail]
@@ -363,11 +364,27 @@ def _comparison_sentences(facts: dict, out: dict, alpha: float, min_gain: float)
                 f"average, less than its {len(changed)} change(s) ask for "
                 f"({100 * out['required_gain']:.1f}%): probably not worth the change.", detail, complexity]
     return [f"Adopt the candidate {cand}: it beats the baseline on all {len(facts['better'])} periods "
-            f"beyond seed noise (one-sided Welch p < {alpha} on each), by {pct(mean_rel)} on average, "
+            f"beyond seed noise (one-sided Welch p < {alpha} on each{exact_note(facts['better'], '; ')}), "
+            f"by {pct(mean_rel)} on average, "
             f"confirmed on {len(out['seeds'])} fresh seeds.", detail, complexity]
 
 
 POWERED_SEEDS = 3  # fewer seeds per side: Welch's test has about one degree of freedom
+
+
+def seeds_agree(p: dict) -> bool:
+    """Both sides measured on two or more seeds, and every seed of each gave the same value: no
+    retrain noise at all (a trainer that ignores the seed), so Welch's test is the gain's sign."""
+    return _tested(p) and p["se"] == 0
+
+
+def exact_note(periods: list[dict], lead: str = " (") -> str:
+    """' (on P both sides' seeds agree exactly: ...)' where it applies, else ''."""
+    exact = [p for p in periods if seeds_agree(p)]
+    if not exact:
+        return ""
+    return (f"{lead}on {_names(exact)} both sides' seeds agree exactly, so there is no retrain noise "
+            "and the sign of the gain decides" + (")" if lead == " (" else ""))
 
 
 def _fewest_seeds(periods: list[dict]) -> int:
@@ -615,7 +632,18 @@ def _per_period_lines(d: dict) -> list[str]:
         "outcome": p["outcome"]} for p in d["periods"]])
     return ["", f"## Per period ({d['objective']}, mean ± std over {which})", "", markdown_table(frame), "",
             f"Mean gain {fmt(d['mean_gain'])} ({pct(d['mean_relative_gain'])}); required for "
-            f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."]
+            f"{len(d['changed'])} change(s): {100 * d['required_gain']:.1f}%."] + _agree_lines(d["periods"])
+
+
+def _agree_lines(periods: list[dict]) -> list[str]:
+    """Under the table: the periods on which both sides' seeds agree exactly (t = inf there)."""
+    exact = [p for p in periods if seeds_agree(p)]
+    if not exact:
+        return []
+    return ["", f"On {_names(exact)} every seed of the baseline gave the same value, and every seed "
+            "of the candidate too: the trainer ignores the seed there, so there is no retrain noise "
+            "to test against, t is infinite and the outcome is the sign of the gain. The seeds "
+            "cannot say whether such a gain would hold on other data; only the periods can."]
 
 
 def _tested(p: dict) -> bool:
