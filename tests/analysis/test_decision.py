@@ -282,6 +282,19 @@ def test_a_gain_from_a_scientific_value_that_is_separated_is_credited_to_it():
     assert d["question"]["clear"] and "is best" in d["question"]["answer"]
     assert d["attribution"]["scientific"] == ["hidden_size"]
     assert "hidden_size (scientific)" in d["attribution"]["text"]
+    assert "agree exactly" not in d["question"]["answer"]
+
+
+def test_a_scientific_value_that_wins_where_no_seed_varies_says_the_sign_decided():
+    w16 = {"learning_rate": 1.0e-3, "weight_decay": 0.0, "hidden_size": 16}
+    runs = runs_frame([trial(1, 0.45, std=0.0, group="hidden_size=16", **w16),
+                       trial(2, 0.55, std=0.0, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=16", "trial": tid(1), "objective_mean": 0.45},
+                 {"group": "hidden_size=64", "trial": tid(2), "objective_mean": 0.55}]
+    d = decide(runs, candidates(tid(1), per_group), ctx(), {BASE: BASE_VALUES, tid(1): w16,
+                                                            tid(2): BASE_VALUES})
+    assert d["question"]["clear"]
+    assert "both sides' seeds agree exactly, so there is no retrain noise" in d["question"]["answer"]
 
 
 def simple_forecasts(value, name="linear"):

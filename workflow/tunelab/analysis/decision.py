@@ -284,8 +284,8 @@ def verdict_facts(runs, out, context, confirmed, alpha, min_gain) -> dict:
                       seed_values(runs, cand["trial"], objective), alpha)
     out["periods"] = periods
     gains = [p["relative_gain"] for p in periods if np.isfinite(p["relative_gain"])]
-    out["mean_gain"] = float(np.mean([p["gain"] for p in periods if np.isfinite(p["gain"])])) \
-        if periods else math.nan
+    finite = [p["gain"] for p in periods if np.isfinite(p["gain"])]
+    out["mean_gain"] = float(np.mean(finite)) if finite else math.nan  # no warning for none
     out["mean_relative_gain"] = mean_rel = float(np.mean(gains)) if gains else math.nan
     out["required_gain"] = min_gain * len(changed)
     by = {o: [p for p in periods if p["outcome"] == o] for o in (UNMEASURED, "worse", "better", "within noise")}
@@ -494,7 +494,8 @@ def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict
     against = other["group"]
     clear = bool(outcomes) and all(o == "better" for o in outcomes)
     if clear:
-        words = f"beats it on every period, beyond seed noise ({size.removeprefix('leads it ')})"
+        words = (f"beats it on every period, beyond seed noise ({size.removeprefix('leads it ')}"
+                 f"{exact_note(periods, '; ')})")
     elif "worse" in outcomes:
         words = (f"and {against} are not ordered the same on every period: {size}, but it is worse "
                  f"on {_names([p for p in periods if p['outcome'] == 'worse'])}")
