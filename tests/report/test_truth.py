@@ -104,3 +104,14 @@ def test_a_std_of_zero_said_to_be_seeds_that_agree_is_not_a_finding(tmp_path):
     for said in ("0.5 ± 0 (seeds agree exactly)", "0.5 ± 0 (n=2, seeds agree exactly)"):
         assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", said))) == []
     assert findings(study(tmp_path, GOOD.replace("0.5 ± 0.01", "0.5 ± 0 (n=2)")))
+
+
+def test_a_period_decided_where_no_seed_varies_must_say_the_sign_decided(tmp_path):
+    exact = {"period": "v1", "n_baseline": 3, "n_candidate": 3, "se": 0.0, "outcome": "better"}
+    noisy = {**exact, "period": "v2", "se": 0.01}
+    found = findings(study(tmp_path, periods=[exact, noisy]))
+    assert found == ["noiseless_test_told: on v1 both sides' seeds agree exactly (t = inf), and the "
+                     "report does not say that the sign of the gain decided"]
+    told = GOOD + "\nOn v1 both sides' seeds agree exactly, so there is no retrain noise and ...\n"
+    assert findings(study(tmp_path, told, periods=[exact, noisy])) == []
+    assert findings(study(tmp_path, periods=[noisy, {**exact, "n_baseline": 1}])) == []

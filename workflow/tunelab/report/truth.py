@@ -127,9 +127,22 @@ def every_trial_beats_qualified(report: str, files: dict) -> list[str]:
             for m in EVERY_BEATS.finditer(report) if lost and "on average" not in m.group(0)]
 
 
+def noiseless_test_told(report: str, files: dict) -> list[str]:
+    """A period won or lost where every seed of both sides gave the same value (no retrain noise:
+    t is infinite) is decided by the gain's sign; the report must say so, not only 'beyond seed
+    noise (Welch p < alpha)'."""
+    exact = [p["period"] for p in files["decision"].get("periods") or []
+             if min(p.get("n_baseline", 0), p.get("n_candidate", 0)) >= 2 and p.get("se") == 0
+             and p.get("outcome") in ("better", "worse")]
+    if exact and "agree exactly, so there is no retrain noise" not in report:
+        return [f"on {', '.join(exact)} both sides' seeds agree exactly (t = inf), and the report "
+                "does not say that the sign of the gain decided"]
+    return []
+
+
 CHECKS = (verdict_agrees, simple_forecast_told, lost_periods_named, products_add_up, no_zero_std, question_agrees,
           adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked,
-          every_trial_beats_qualified)
+          every_trial_beats_qualified, noiseless_test_told)
 
 
 def read_study(folder: str | Path) -> tuple[str, dict]:
