@@ -75,3 +75,4 @@ def test_seeds_that_agree_exactly_are_said_to_agree_not_shown_as_a_bare_zero():
               trial(2, 0.40, std=0.0, group="hidden_size=64", hidden_size=64)]
     text = describe_isolation(isolation_info(tables(trials)[1], "hidden_size", context()))
     assert "0.4 ± 0 (seeds agree exactly)" in text
+    assert "with no retrain spread on either" in text and "larger than the retrain spread" not in text

@@ -100,6 +100,8 @@ def describe_isolation(info: dict) -> str:
         verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread"
         if not (first.get("std_measured", True) and second.get("std_measured", True)):
             verdict = "against a retrain spread that is unmeasured (one seed): no verdict"
+        elif noise == 0:
+            verdict = "with no retrain spread on either to weigh it against"  # both ± 0, seeds agree
         text += (f"; next {second['label']}: {_spread(second)}, a gap of "
                  f"{fmt(gap)}, {verdict} (search seeds; the decision confirms it on fresh seeds)")
     return text + "."
