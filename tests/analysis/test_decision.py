@@ -439,3 +439,28 @@ def test_seed_noise_on_one_side_is_a_test_and_no_agreement_is_claimed():
     d = verdict(runs, values)
     assert d["verdict"] == "ADOPT" and all(np.isfinite(p["t"]) for p in d["periods"])
     assert "agree exactly" not in d["headline"] and "agree exactly" not in decision_markdown(d, ctx())
+
+
+def _unsearched_baseline(lead):
+    """The baseline's width 64 is not searched (16 and 256 are); width 256 leads 16 by `lead`."""
+    w16 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 16}
+    w256 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 256}
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=256", **w256),
+                       trial(2, 0.45 + lead, group="hidden_size=16", **w16),
+                       trial(100, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.45 + lead},
+                 {"group": "hidden_size=256", "trial": tid(1), "objective_mean": 0.45}]
+    return decide(runs, candidates(tid(1), per_group), ctx(),
+                  {BASE: BASE_VALUES, tid(1): w256, tid(2): w16})["attribution"]["text"]
+
+
+def test_a_baseline_value_that_was_not_searched_leaves_the_gain_unsplit():
+    """No trial was tuned at the baseline's width: whether the gain is the width's or the tuning's
+    is not measured, whatever the searched widths say among themselves."""
+    tied, separated = _unsearched_baseline(0.001), _unsearched_baseline(0.05)
+    for text in (tied, separated):
+        assert "hidden_size=64 is not one of the searched values" in text
+        assert "is not measured (add the baseline's value to hidden_size's feasible_points" in text
+        assert "read it as coming from" not in text and "part of the gain is" not in text
+    assert "not separated beyond retrain noise either" in tied
+    assert "separated beyond retrain noise (hidden_size=256 is best)" in separated

@@ -550,6 +550,8 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
                      f"Switching to {cand['group']} changes it by {pct(switch)} more"
                      + (", within retrain noise: the gain is not from the scientific value."
                         if question and not question["clear"] else "."))
+    elif same is None:
+        parts.append(_unsearched_baseline(base, question, roles["scientific"], others))
     elif question and not question["clear"]:
         parts.append(f"The scientific values are not separated beyond retrain noise, so the gain "
                      f"is not shown to come from {', '.join(roles['scientific'])}: read it as coming "
@@ -559,6 +561,19 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
                      f"({question['winner'] if question else cand['group']} is best), so part of "
                      f"the gain is the scientific value's; the rest comes from {others}.")
     return {**roles, "tuning_gain": tuning, "switch_gain": switch, "text": " ".join(parts)}
+
+
+def _unsearched_baseline(base: dict, question: dict | None, scientific: list[str], others: str) -> str:
+    """The baseline's scientific value is none of the searched ones: no trial tuned at it, so the
+    gain cannot be split between the switch of value and the tuning."""
+    names = ", ".join(scientific)
+    own = f"The baseline's {base['group'] or 'scientific value'} is not one of the searched values"
+    split = (f"so how much of the gain comes from {names} and how much from {others} is not measured "
+             f"(add the baseline's value to {names}'s feasible_points to split it)")
+    if question and question.get("clear"):
+        return (f"The scientific values are separated beyond retrain noise ({question['winner']} is "
+                f"best), but {own[0].lower()}{own[1:]}, {split}.")
+    return f"{own}, {split}; the searched values are not separated beyond retrain noise either."
 
 
 def _relative_gain(runs: pd.DataFrame, before: str, after: str, objective: str) -> float:
