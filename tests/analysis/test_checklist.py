@@ -83,7 +83,19 @@ def test_suspicious_best_learning_rate_at_the_top_and_a_lucky_seed():
     item = suspicious_item(tables(lucky)[1], context(space))
     assert item.verdict == "warning" and "seeds disagree" in item.summary
     fine = [trial(i, 0.40 + 0.01 * i, learning_rate=1e-3 * (i + 1)) for i in range(5)]
-    assert suspicious_item(tables(fine)[1], context(space)).verdict == "ok"
+    item = suspicious_item(tables(fine)[1], context(space))
+    assert item.verdict == "ok" and "below the top of its range" in item.summary
+    assert "within 2x the other trials' pooled 0.01" in item.summary
+
+
+def test_an_unsuspicious_best_at_a_lower_edge_is_not_said_to_be_inside_every_range():
+    """The lower edges are the boundary item's to report; the ok sentence claims only what this
+    check looked at (a real report said 'inside every range' beside a boundary warning)."""
+    space = {"learning_rate": LR}
+    edge = [trial(0, 0.40, learning_rate=LR["low"])] + [
+        trial(i, 0.40 + 0.01 * i, learning_rate=1e-3 * (i + 1)) for i in range(1, 5)]
+    item = suspicious_item(tables(edge)[1], context(space))
+    assert item.verdict == "ok" and "inside every range" not in item.summary
 
 
 def test_expected_best_is_exact():

@@ -305,9 +305,22 @@ def suspicious_item(trials: pd.DataFrame, context: dict) -> Item:
     elif notes:
         verdict, summary = "note", f"The best trial {best['trial']}: " + "; ".join(notes) + "."
     else:
-        verdict, summary = "ok", (f"The best trial {best['trial']} is inside every range, its seeds "
-                                  "agree, and it is not implausibly far ahead.")
+        verdict, summary = "ok", f"The best trial {best['trial']}: " + "; ".join(
+            _unsuspicious(best, pooled, context)) + "."
     return Item("suspicious_best", verdict, summary, details, [best["trial"]])
+
+
+def _unsuspicious(best: pd.Series, pooled: float, context: dict) -> list[str]:
+    """What suspicious_item checked and found in order, said as such (its other edges are the
+    boundary item's, so 'inside every range' is not its to say)."""
+    said = []
+    if "learning_rate" in context.get("space", {}):
+        said.append("its learning_rate is below the top of its range")
+    if np.isfinite(pooled) and pooled > 0 and pd.notna(best["objective_std"]):
+        said.append(f"its retrain std {fmt(best['objective_std'])} is within 2x the other trials' "
+                    f"pooled {fmt(pooled)}")
+        said.append("it is not implausibly far ahead of the runner-up")
+    return said or ["no retrain spread to weigh it against (one seed, or one trial)"]
 
 
 def expected_best(values: np.ndarray, m: int) -> float:
