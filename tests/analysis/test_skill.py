@@ -90,7 +90,7 @@ def test_a_trial_with_positive_skill_is_not_called_worse_than_the_simple_forecas
 def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_is_named():
     """The hard period's loss hides in the mean: the leaderboard's 'every trial beats' and the
     checklist's ok would contradict the decision, which names the lost period."""
-    from tunelab.analysis.skill import period_loss_words, period_losses
+    from tunelab.analysis.skill import period_loss_count, period_loss_words, period_losses
 
     _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60}),
                         trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 3.20})])
@@ -100,5 +100,7 @@ def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_
     assert period_loss_words({"a": ["p1"], "b": ["p1", "p2"], "c": ["p1"]}, limit=1) == \
         "on p1: a and 1 more; on p1, p2: b"
     assert period_losses(trials, None, "valid_mse") == {}
+    assert period_loss_count({tid(1): [PERIODS[1]]}, 2) == "1 of the 2 trials"
+    assert period_loss_count({"a": ["p1"], "b": ["p1"]}, 2) == "All 2 trials"  # not '2 of the trials'
     easy = baselines_frame({"linear": {PERIODS[0]: 0.10, PERIODS[1]: 0.10}})  # every trial loses
     assert losers(trials, easy, "valid_mse") and period_losses(trials, easy, "valid_mse") == {}

@@ -35,6 +35,7 @@ from tunelab.analysis.skill import (
     best_simple,
     label,
     losers,
+    period_loss_count,
     period_loss_words,
     period_losses,
     read_baselines,
@@ -424,8 +425,8 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     losses = period_losses(trials, baselines, context["objective"])
     if losses:
         verdict = "note" if verdict == "ok" else verdict
-        summary += (f" {len(losses)} trial(s) that beat it on average lose to the best simple "
-                    f"forecast on a period ({period_loss_words(losses)}).")
+        summary += (f" {period_loss_count(losses, n - len(lose))} that beat it on average lose to "
+                    f"the best simple forecast on a period ({period_loss_words(losses)}).")
     return Item("simple_baselines", verdict, summary, details, lose,
                 {"baseline": best[0], "value": value})
 

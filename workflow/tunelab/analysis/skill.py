@@ -110,6 +110,14 @@ def period_losses(trials: pd.DataFrame, baselines: pd.DataFrame | None, objectiv
     return {t: by_trial[t] for t in order if t in by_trial.index}
 
 
+def period_loss_count(losses: dict[str, list[str]], beating: int) -> str:
+    """'All 12 trials' or '3 of the 12 trials' (that beat the simple forecasts on average)."""
+    n = len(losses)
+    if n == beating:
+        return f"All {n} trials" if n > 1 else "The one trial"
+    return f"{n} of the {beating} trials"
+
+
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:
     """'on v2020-03: t1, t2 and 3 more; on v2020-03, v2020-06: t4': the trials by the periods lost."""
     groups: dict[str, list[str]] = {}

@@ -22,6 +22,7 @@ from tunelab.analysis.skill import (
     best_simple,
     label,
     losers,
+    period_loss_count,
     period_loss_words,
     period_losses,
     read_baselines,
@@ -113,8 +114,8 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
                      "average over periods.")
     losses = period_losses(trials, baselines, objective)
     if losses:
-        lines.append(f"**{len(losses)} of the trials that beat it on average lose to the best simple "
-                     f"forecast on a period** ({period_loss_words(losses)}).")
+        lines.append(f"**{period_loss_count(losses, n - len(lose))} that beat it on average lose to "
+                     f"the best simple forecast on a period** ({period_loss_words(losses)}).")
     return lines
 
 
