@@ -100,7 +100,9 @@ def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_
     assert period_loss_words({"a": ["p1"], "b": ["p1", "p2"], "c": ["p1"]}, limit=1) == \
         "on p1: a and 1 more; on p1, p2: b"
     assert period_losses(trials, None, "valid_mse") == {}
-    assert period_loss_count({tid(1): [PERIODS[1]]}, 2) == "1 of the 2 trials"
-    assert period_loss_count({"a": ["p1"], "b": ["p1"]}, 2) == "All 2 trials"  # not '2 of the trials'
+    assert period_loss_count({tid(1): [PERIODS[1]]}, 2) == \
+        "1 of the 2 trials that beat it on average loses to the best simple forecast on a period"
+    assert period_loss_count({"a": ["p1"], "b": ["p1"]}, 2).startswith("All 2 trials that beat it "
+                                                                       "on average lose to")
     easy = baselines_frame({"linear": {PERIODS[0]: 0.10, PERIODS[1]: 0.10}})  # every trial loses
     assert losers(trials, easy, "valid_mse") and period_losses(trials, easy, "valid_mse") == {}

@@ -425,8 +425,7 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     losses = period_losses(trials, baselines, context["objective"])
     if losses:
         verdict = "note" if verdict == "ok" else verdict
-        summary += (f" {period_loss_count(losses, n - len(lose))} that beat it on average lose to "
-                    f"the best simple forecast on a period ({period_loss_words(losses)}).")
+        summary += f" {period_loss_count(losses, n - len(lose))} ({period_loss_words(losses)})."
     return Item("simple_baselines", verdict, summary, details, lose,
                 {"baseline": best[0], "value": value})
 

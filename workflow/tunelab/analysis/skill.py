@@ -111,11 +111,13 @@ def period_losses(trials: pd.DataFrame, baselines: pd.DataFrame | None, objectiv
 
 
 def period_loss_count(losses: dict[str, list[str]], beating: int) -> str:
-    """'All 12 trials' or '3 of the 12 trials' (that beat the simple forecasts on average)."""
+    """'All 12 trials that beat it on average lose to the best simple forecast on a period', or
+    '1 of the 5 trials ... loses ...': the trials of `losses` among the `beating` ones."""
     n = len(losses)
-    if n == beating:
-        return f"All {n} trials" if n > 1 else "The one trial"
-    return f"{n} of the {beating} trials"
+    subject = (f"All {n} trials" if n > 1 else "The one trial") if n == beating else \
+        f"{n} of the {beating} trials"
+    verb = "loses" if n == 1 else "lose"
+    return f"{subject} that beat it on average {verb} to the best simple forecast on a period"
 
 
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:

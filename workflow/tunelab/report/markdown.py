@@ -114,8 +114,7 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
                      "average over periods.")
     losses = period_losses(trials, baselines, objective)
     if losses:
-        lines.append(f"**{period_loss_count(losses, n - len(lose))} that beat it on average lose to "
-                     f"the best simple forecast on a period** ({period_loss_words(losses)}).")
+        lines.append(f"**{period_loss_count(losses, n - len(lose))}** ({period_loss_words(losses)}).")
     return lines
 
 
