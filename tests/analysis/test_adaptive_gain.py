@@ -14,7 +14,18 @@ def test_the_phase_gain_is_in_retrain_stds_and_edge_trials_are_counted():
     table.loc[table["trial"].isin([tid(2), tid(3)]), "phase"] = "adaptive"
     text = adaptive_gain(table, context(), {"retrain_std": {"overall": 0.02}})
     assert "The adaptive phase's 2 trials improved the exploration's best by 0.001 (0.05x the search's" in text
-    assert "1 of them lie on an edge of the search range" in text
+    assert "1 of them lies on an edge of the search range" in text
+
+
+def test_an_adaptive_phase_that_found_nothing_better_is_not_said_to_have_improved_by_0():
+    search = [trial(0, 0.50, learning_rate=1e-3), trial(1, 0.52, learning_rate=3e-3),
+              trial(2, 0.51, learning_rate=2e-3), trial(3, 0.53, learning_rate=4e-3)]
+    _, table = tables(search)
+    table.loc[table["trial"].isin([tid(2), tid(3)]), "phase"] = "adaptive"
+    text = adaptive_gain(table, context(), {"retrain_std": {"overall": 0.02}})
+    assert "did not improve on the exploration's best: the best of them is 0.01 behind it " \
+        "(0.5x the search's retrain std)" in text
+    assert "improved the exploration's best by" not in text
 
 
 def test_no_adaptive_phase_no_sentence():

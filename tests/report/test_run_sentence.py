@@ -20,8 +20,10 @@ def test_the_runs_are_the_product_of_trials_seeds_and_periods():
 
 
 def test_the_adaptive_phase_is_named_in_the_first_line():
-    text = run_sentence(runs(8, 2, 1, adaptive=2), ["p0"], 8, 0, make_context(seeds=2))
-    assert "2 of them from the adaptive (Bayesian) rounds" in text
+    text = run_sentence(runs(8, 2, 1, adaptive=2), ["p0"], 8, 0,
+                        make_context(seeds=2, search={"algorithm": "quasi_random", "budget": 6, "seed": 0}))
+    assert "exploration, budget 6, sampler seed 0, then 2 more trials from the adaptive (Bayesian) " \
+        "rounds; 8 trials x" in text  # not 'budget 6; 2 of them from...', which read as 2 of the 6
 
 
 def test_a_count_that_is_not_the_product_is_not_written_as_one():

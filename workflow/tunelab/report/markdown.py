@@ -235,17 +235,20 @@ def adaptive_gain(trials, context: dict, variance: dict | None) -> str | None:
         return None
     explored = rows[rows["phase"] != "adaptive"]["objective_mean"].min()
     adaptive = rows[rows["phase"] == "adaptive"]
-    gain = explored - min(explored, adaptive["objective_mean"].min())
+    gain = explored - adaptive["objective_mean"].min()
     noise = ((variance or {}).get("retrain_std") or {}).get("overall", math.nan)
-    size = f" ({gain / noise:.2g}x the search's retrain std)" if noise and math.isfinite(noise) else ""
+    size = f" ({abs(gain) / noise:.2g}x the search's retrain std)" if noise and math.isfinite(noise) else ""
     ranged = {n: i for n, i in context["space"].items() if i.get("kind") != "categorical" and n in adaptive}
     edge = sum(any(abs(unit_position(float(r[n]), i) - 0.5) >= 0.475 for n, i in ranged.items()
                    if pd.notna(r[n])) for _, r in adaptive.iterrows())
     text = (f"The adaptive phase's {len(adaptive)} trials improved the exploration's best by "
-            f"{fmt(gain)}{size}.")
+            f"{fmt(gain)}{size}." if gain > 0 else
+            f"The adaptive phase's {len(adaptive)} trials did not improve on the exploration's best: "
+            f"the best of them is {fmt(-gain)} behind it{size}.")
     if edge:
-        text += (f" {edge} of them lie on an edge of the search range (within 2.5% of it): the "
-                 "optimiser is pushing against the range; widen it (see the checklist).")
+        text += (f" {edge} of them {'lies' if edge == 1 else 'lie'} on an edge of the search range "
+                 "(within 2.5% of it): the optimiser is pushing against the range; widen it (see "
+                 "the checklist).")
     return text
 
 
@@ -306,14 +309,15 @@ def run_sentence(runs, periods, n_trials: int, bad: int, context: dict) -> str:
     adaptive = 0
     if len(runs) and "phase" in runs:
         adaptive = int(runs.loc[runs["phase"] == "adaptive", "trial"].nunique())
-    phases = f"; {adaptive} of them from the adaptive (Bayesian) rounds" if adaptive else ""
+    phases = f", then {adaptive} more trials from the adaptive (Bayesian) rounds" if adaptive else ""
+    kind = "exploration" if adaptive else "search"  # the budget is the exploration's only
     product = n_trials * context["seeds"] * len(periods)
     runs_text = (f"{n_trials} trials x {context['seeds']} seeds x {len(periods)} periods = {len(runs)} runs"
                  if product == len(runs) else
                  f"{n_trials} trials, {context['seeds']} seeds, {len(periods)} periods: {len(runs)} runs "
                  "(not every trial ran on every period and seed)")
     return (f"Rotation month **{context['month']}** (the key that draws the periods, not a date of "
-            f"the data); {len(periods)} periods; {models}; {search['algorithm']} search, budget "
+            f"the data); {len(periods)} periods; {models}; {search['algorithm']} {kind}, budget "
             f"{search['budget']}{per}, sampler seed {search['seed']}{repeats}{phases}; {runs_text}, "
             f"{bad} infeasible. Objective: {context['objective']} on the validation window (best "
             "epoch), minimised.")
