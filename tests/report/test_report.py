@@ -131,6 +131,18 @@ def test_an_adaptive_study_shows_phase_and_round_on_the_leaderboard_and_its_conv
     assert "![convergence](plots/convergence.png)" in text.split("## Convergence")[1]
 
 
+def test_skill_sits_beside_the_objective_when_phase_columns_come_first(tmp_path, search_tables, ctx):
+    from test_skill import BASELINES, baselines_frame
+    from tunelab.report.markdown import leaderboard_table
+
+    _, trials = search_tables
+    trials["phase"], trials["round"] = "exploration", 0
+    trials.loc[trials["trial"] == tid(2), ["phase", "round"]] = ["adaptive", 1]
+    board = leaderboard_table(trials, ctx, baselines=baselines_frame(BASELINES))
+    assert list(board.columns[:7]) == ["rank", "trial", "group", "phase", "round", ctx["objective"],
+                                       "skill"]
+
+
 def test_an_exploration_only_study_has_no_phase_columns(tmp_path, search_tables, ctx):
     confirm = runs_frame([trial(100, 0.55, std=0.01), trial(2, 0.45, std=0.01),
                           trial(1, 0.52, std=0.01)], seeds=(3, 4, 5))

@@ -77,7 +77,8 @@ def leaderboard_table(trials: pd.DataFrame, context: dict, top: int = LEADERBOAR
         lose = set(losers(trials, baselines, objective))
         frame["rank"] = [f"{r} (worse than {label(best[0])})" if t in lose else r
                          for r, t in zip(frame["rank"], frame["trial"], strict=True)]
-        frame.insert(4, "skill", frame["trial"].map(skill_scores(trials, baselines, objective)["skill"]))
+        frame.insert(frame.columns.get_loc(objective) + 1, "skill",  # beside the objective, whatever
+                     frame["trial"].map(skill_scores(trials, baselines, objective)["skill"]))  # precedes
         simple = baseline_rows(baselines, objective)
         frame = pd.concat([frame, pd.DataFrame({
             "rank": "simple", "trial": [label(b) for b in simple["baseline"]], "group": "",
