@@ -13,6 +13,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
@@ -240,16 +241,21 @@ def adaptive_gain(trials, context: dict, variance: dict | None) -> str | None:
     noise = ((variance or {}).get("retrain_std") or {}).get("overall", math.nan)
     size = f" ({abs(gain) / noise:.2g}x the search's retrain std)" if noise and math.isfinite(noise) else ""
     ranged = {n: i for n, i in context["space"].items() if i.get("kind") != "categorical" and n in adaptive}
-    edge = sum(any(abs(unit_position(float(r[n]), i) - 0.5) >= 0.475 for n, i in ranged.items()
-                   if pd.notna(r[n])) for _, r in adaptive.iterrows())
+    on_edge = [any(abs(unit_position(float(r[n]), i) - 0.5) >= 0.475 for n, i in ranged.items()
+                   if pd.notna(r[n])) for _, r in adaptive.iterrows()]
+    edge = sum(on_edge)
+    best_on_edge = gain > 0 and bool(on_edge[int(np.argmin(adaptive["objective_mean"].to_numpy()))])
     text = (f"The adaptive phase's {len(adaptive)} trials improved the exploration's best by "
             f"{fmt(gain)}{size}." if gain > 0 else
             f"The adaptive phase's {len(adaptive)} trials did not improve on the exploration's best: "
             f"the best of them is {fmt(-gain)} behind it{size}.")
     if edge:
         text += (f" {edge} of them {'lies' if edge == 1 else 'lie'} on an edge of the search range "
-                 "(within 2.5% of it): the optimiser is pushing against the range; widen it (see "
-                 "the checklist).")
+                 "(within 2.5% of it)")
+        text += (", the best trial among them: the optimum may lie beyond that edge; widen the range "
+                 "there." if best_on_edge else
+                 ", where the model is least certain; the best trial is not among them, so this "
+                 "alone is no reason to widen the range.")
     return text
 
 
