@@ -191,7 +191,21 @@ def test_sampled_enough_counts_the_uniform_draws_only():
     _, table = tables(alike + [trial(9, 0.30, std=0.02, group="hidden_size=16")])
     table.loc[table["trial"] == tid(9), "phase"] = "adaptive"
     item = sampled_item(table, context())
-    assert item.verdict == "ok" and "1 adaptive or rung-stopped trial(s) left out" in item.summary
+    assert item.verdict == "ok" and "1 adaptive trial(s) left out" in item.summary
+
+
+def test_sampled_enough_is_not_read_from_the_survivors_of_the_rungs():
+    """With rungs, the trials trained fully were promoted for their rank: their expected best of
+    half of them is not what half the budget would find (a report said 'ok' over 3 survivors)."""
+    import numpy as np
+    from analysis_data import runs_frame, summarise
+
+    runs = runs_frame([trial(i, 0.40 + 0.01 * i, std=0.02) for i in range(9)])
+    runs.insert(runs.columns.get_loc("valid_examples") + 1, "rung_epochs",
+                np.where(runs["trial"].isin([tid(0), tid(1), tid(2)]), 9, 3))
+    item = sampled_item(summarise(runs, "valid_mse"), context(full_epochs=9))
+    assert item.verdict == "n/a" and "the rungs stopped 6 trial(s)" in item.summary
+    assert "the 3 trained fully were promoted for their rank" in item.summary
 
 
 def test_runs_on_two_cpu_code_paths_are_a_warning_naming_the_mixed_trials(search_tables):

@@ -348,13 +348,19 @@ def budget_curve(values: np.ndarray, max_m: int | None = None) -> list[dict]:
 
 def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
     """Would half the budget have found the same best? Over the exploration's uniform draws only:
-    the expected best of n draws assumes them (an adaptive round's trials are not), and over the
-    trials trained fully (a rung's value is not the full budget's)."""
+    the expected best of n draws assumes them (an adaptive round's trials are not); with rungs that
+    stopped trials, not measured (the survivors were selected, and a rung's value is not the full
+    budget's)."""
     rows = overall(trials).dropna(subset=["objective_mean"])
     left_out = len(rows)
     if "phase" in rows:
         rows = rows[rows["phase"].fillna("exploration") == "exploration"]
-    rows = rows[~stopped_at_a_rung(rows, context)]
+    stopped = stopped_at_a_rung(rows, context)
+    if stopped.any():
+        return Item("sampled_enough", "n/a", f"Not measured: the rungs stopped {int(stopped.sum())} "
+                    f"trial(s), so the {int((~stopped).sum())} trained fully were promoted for their "
+                    "rank, not drawn uniformly, and the expected best of half of them says nothing "
+                    "of half the budget (the rungs section shows what each rung kept).")
     left_out -= len(rows)
     pooled = pooled_retrain_std(trials)["overall"]
     if len(rows) < 3:
@@ -392,8 +398,8 @@ def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
                    "trials to all: more trials may pay.",
     }[worst]
     if left_out:
-        summary += (f" (Over the exploration's uniform draws trained fully; {left_out} adaptive or "
-                    "rung-stopped trial(s) left out.)")
+        summary += (f" (Over the exploration's uniform draws; {left_out} adaptive trial(s) left "
+                    "out.)")
     return Item("sampled_enough", worst, summary, details, [], {"curves": curves})
 
 
