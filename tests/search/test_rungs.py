@@ -158,6 +158,9 @@ def test_the_learning_curve_predictor_is_not_scored_on_too_few_trials():
              "false_stop_rate": 0.0}
     text = predictor_sentence(empty, False)
     assert "not scored" in text and "nan" not in text and "[1]" not in text
+    three = {**empty, "from_epochs": [3], "pairs": 3, "spearman": -1.0}  # the rungs study's 3 survivors
+    assert "not scored" in predictor_sentence(three, False) and "Spearman" not in \
+        predictor_sentence(three, False)
     scored = {**empty, "from_epochs": [3], "pairs": 9, "spearman": 0.7, "stopped": 2}
     assert "Spearman 0.70" in predictor_sentence(scored, True) and "stop_hopeless is on" in \
         predictor_sentence(scored, True)

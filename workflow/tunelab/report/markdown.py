@@ -218,12 +218,13 @@ def convergence_lines(plots: dict, context: dict, trials=None, variance: dict | 
     what the adaptive phase bought, in units of the search's retrain std."""
     if not plots.get("convergence"):
         return []
+    bought = adaptive_gain(trials, context, variance) if trials is not None else None
+    order = ("(exploration first, then each adaptive round)" if bought else "")
     lines = ["## Convergence", "",
              f"Best {context['objective']} so far against the trials in the order the search drew "
-             "them (exploration first, then each adaptive round); the band is the retrain std of "
-             "the best trial. Adaptive trials are not uniform draws: axis plots over them are biased "
-             "towards the region the optimiser favoured.", ""]
-    bought = adaptive_gain(trials, context, variance) if trials is not None else None
+             f"them{' ' + order if order else ''}; the band is the retrain std of the best trial."
+             + (" Adaptive trials are not uniform draws: axis plots over them are biased towards the "
+                "region the optimiser favoured." if bought else ""), ""]
     return lines + ([bought, ""] if bought else []) + [f"![convergence]({plots['convergence']})", ""]
 
 

@@ -334,17 +334,22 @@ def rungs_markdown(s: dict) -> str:
     return "\n".join(lines)
 
 
+PREDICTOR_PAIRS = 5  # fewer (prediction, outcome) pairs: a rank correlation is noise
+
+
 def predictor_sentence(p: dict, stop_hopeless: bool) -> str:
     """How the learning-curve predictor did, or why it could not be scored."""
     state = f"stop_hopeless is {'on' if stop_hopeless else 'off'}."
     first = ", ".join(map(str, p["from_epochs"])) if isinstance(p["from_epochs"], list) else p["from_epochs"]
-    if p["pairs"] < 3 or not math.isfinite(p["spearman"]):
+    if p["pairs"] < PREDICTOR_PAIRS or not math.isfinite(p["spearman"]):
         return (f"Learning-curve predictor (from the first {first} epochs of a run): not scored, "
                 f"{p['pairs']} trial(s) both have a prediction and reached the full budget, and a "
-                f"rank correlation needs 3 or more. {state}")
+                f"rank correlation needs {PREDICTOR_PAIRS} or more to say anything (over 3 it can "
+                f"only be -1, -0.5, 0.5 or 1). {state}")
     return (f"Learning-curve predictor (from the first {first} epochs of a run), on the {p['pairs']} "
             "trials with a prediction and an outcome (only trials that reached the full budget have "
-            f"one, so this flatters it): Spearman {p['spearman']:.2f}; the stop_hopeless rule would "
+            "one: the rungs' survivors, a narrow and selected range): Spearman "
+            f"{p['spearman']:.2f}; the stop_hopeless rule would "
             f"have stopped {p['stopped']} of them, {p['false_stops']} in the best third (false-stop "
             f"rate {p['false_stop_rate']:.0%}). {state}")
 
