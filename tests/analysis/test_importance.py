@@ -84,9 +84,18 @@ def sentence_of(rows):
 
 
 def test_a_top_share_whose_interval_reaches_zero_is_not_said_to_matter():
-    text = sentence_of([("hidden_size", 0.44, 0.04, 0.67), ("learning_rate", 0.35, 0.14, 0.88)])
+    text = sentence_of([("hidden_size", 0.44, 0.04, 0.67), ("learning_rate", 0.35, 0.04, 0.88)])
     assert text.startswith("No hyperparameter is shown to matter") and "explains" not in text
-    assert "overlaps learning_rate's [0.14, 0.88], so which matters more is not settled" in text
+    assert "overlaps learning_rate's [0.04, 0.88], so which matters more is not settled" in text
+
+
+def test_a_smaller_share_whose_interval_clears_zero_is_the_one_shown_to_matter():
+    """A report said 'No hyperparameter is shown to matter' beside learning_rate's [0.14, 0.99]."""
+    text = sentence_of([("bidirectional", 0.59, 0.01, 0.86), ("learning_rate", 0.41, 0.14, 0.99)])
+    assert not text.startswith("No hyperparameter") and "explains" not in text
+    assert text.startswith("The largest share, bidirectional's 0.59 [0.01, 0.86]")
+    assert "while learning_rate's [0.14, 0.99] stays above it: learning_rate is shown to matter, " \
+        "bidirectional is not" in text
 
 
 def test_a_clear_first_is_not_called_unsettled():

@@ -115,3 +115,14 @@ def test_a_period_decided_where_no_seed_varies_must_say_the_sign_decided(tmp_pat
     told = GOOD + "\nOn v1 both sides' seeds agree exactly, so there is no retrain noise and ...\n"
     assert findings(study(tmp_path, told, periods=[exact, noisy])) == []
     assert findings(study(tmp_path, periods=[noisy, {**exact, "n_baseline": 1}])) == []
+
+
+def test_no_hyperparameter_shown_to_matter_is_found_beside_an_interval_that_clears_it(tmp_path):
+    folder = study(tmp_path, GOOD + "\nNo hyperparameter is shown to matter: the largest share ...\n")
+    rows = [("all", "bidirectional", 0.59, 0.01, 0.86), ("all", "learning_rate", 0.41, 0.14, 0.99)]
+    table = pd.DataFrame(rows, columns=["scope", "hyperparameter", "importance", "low", "high"])
+    table.to_csv(folder / "importance.csv", index=False)
+    assert findings(folder) == ["importance_shown_agrees: the report says no hyperparameter is shown "
+                                "to matter, and importance.csv's interval of learning_rate stays above 0.05"]
+    table.assign(low=0.01).to_csv(folder / "importance.csv", index=False)
+    assert findings(folder) == []

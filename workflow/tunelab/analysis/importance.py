@@ -129,20 +129,32 @@ def importance_sentence(table: pd.DataFrame) -> str:
     top, n = pooled.iloc[0], int(pooled.iloc[0]["trials"])
     share = f"{top['importance']:.2f} [{top['low']:.2f}, {top['high']:.2f}]"
     unclear = pooled[pooled["low"] <= NOTHING]["hyperparameter"].tolist()
+    shown = pooled[pooled["low"] > NOTHING]
     if top["hyperparameter"] in unclear:
-        text = (f"No hyperparameter is shown to matter: the largest share, {top['hyperparameter']}'s "
-                f"{share} of the variance across the {n} trials that fANOVA attributes, has an interval "
-                f"that reaches down to {NOTHING} or below")
+        text = (f"{'No hyperparameter is shown to matter: the' if shown.empty else 'The'} largest "
+                f"share, {top['hyperparameter']}'s {share} of the variance across the {n} trials that "
+                f"fANOVA attributes, has an interval that reaches down to {NOTHING} or below")
+        text += _shown_words(shown, top["hyperparameter"]) if len(shown) else _overlap(pooled)
         unclear = unclear[1:]
     else:
         text = f"{top['hyperparameter']} explains {share} of the variance across the {n} trials that fANOVA attributes"
-    text += _overlap(pooled)
+        text += _overlap(pooled)
     if unclear:
         text += "; " + _unclear_words(pooled.set_index("hyperparameter"), unclear)
     text += "."
     if n < TOO_FEW:
         text += f" Only {n} trials: read these figures as rough (a forest on so few points is unstable)."
     return text
+
+
+def _shown_words(shown: pd.DataFrame, top: str) -> str:
+    """', while learning_rate's interval, [0.14, 0.99], stays above it: learning_rate is shown to
+    matter, though its point share is smaller': the ones whose whole interval clears NOTHING."""
+    spans = ", ".join(f"{r.hyperparameter}'s [{r.low:.2f}, {r.high:.2f}]" for r in shown.itertuples())
+    names = ", ".join(shown["hyperparameter"])
+    verb = "is" if len(shown) == 1 else "are"
+    return (f", while {spans} {'stays' if len(shown) == 1 else 'stay'} above it: {names} {verb} shown "
+            f"to matter, {top} is not (its point share is larger, its interval wider)")
 
 
 def _unclear_words(rows: pd.DataFrame, names: list[str]) -> str:

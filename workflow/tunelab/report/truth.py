@@ -140,21 +140,34 @@ def noiseless_test_told(report: str, files: dict) -> list[str]:
     return []
 
 
+def importance_shown_agrees(report: str, files: dict) -> list[str]:
+    """'No hyperparameter is shown to matter' only where every pooled interval reaches NOTHING."""
+    from tunelab.analysis.importance import NOTHING
+
+    table = files.get("importance")
+    if table is None or "No hyperparameter is shown to matter" not in report:
+        return []
+    clear = table[(table["scope"] == "all") & (table["low"] > NOTHING)]["hyperparameter"].tolist()
+    return [f"the report says no hyperparameter is shown to matter, and importance.csv's interval of "
+            f"{', '.join(clear)} stays above {NOTHING}"] if clear else []
+
+
 CHECKS = (verdict_agrees, simple_forecast_told, lost_periods_named, products_add_up, no_zero_std, question_agrees,
           adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked,
-          every_trial_beats_qualified, noiseless_test_told)
+          every_trial_beats_qualified, noiseless_test_told, importance_shown_agrees)
 
 
 def read_study(folder: str | Path) -> tuple[str, dict]:
     import pandas as pd
 
     folder = Path(folder)
-    runs, trials = folder / "runs.csv", folder / "trials.csv"
+    runs, trials, importance = folder / "runs.csv", folder / "trials.csv", folder / "importance.csv"
     files = {"folder": folder,
              "trials": pd.read_csv(trials, keep_default_na=False, na_values=[""]) if trials.exists() else None,
              "decision": json.loads((folder / "decision.json").read_text()),
              "summary": json.loads((folder / "summary.json").read_text()),
-             "runs": pd.read_csv(runs, keep_default_na=False, na_values=[""]) if runs.exists() else None}
+             "runs": pd.read_csv(runs, keep_default_na=False, na_values=[""]) if runs.exists() else None,
+             "importance": pd.read_csv(importance) if importance.exists() else None}
     return (folder / "report.md").read_text(), files
 
 
