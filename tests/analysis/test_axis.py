@@ -47,6 +47,10 @@ def test_boundary_finds_a_best_learning_rate_at_the_top_of_its_range():
     assert f["top_near"] == 2  # 0.09 and 0.05 both in the upper quarter of the log range
     assert f["suggest"] == pytest.approx([1e-4, 3.2])  # half a range (1.5 decades) further up
     assert "upper edge" in f["message"] and "try 0.0001 to 3.2" in f["message"]
+    assert "2 of the best 3 trials are in the outer quarter there (the best trial among them)" in f["message"]
+    trials[1] = trial(2, 0.45, learning_rate=3e-3)  # now the best alone is near the edge
+    alone = boundary_check(tables(trials)[1], context({"learning_rate": LR}))[0]["message"]
+    assert "1 of the best 3 trials is in the outer quarter there (the best trial alone)" in alone
 
 
 def test_boundary_is_quiet_when_the_best_is_inside_and_checks_each_group_apart(search_tables, ctx):

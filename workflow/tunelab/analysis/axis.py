@@ -163,7 +163,8 @@ def _finding(name, info, group, best, u, side, near, top) -> dict:
     where = f"{group}: " if group else ""
     message = (f"{where}the best trial {best['trial']} has {name} = {fmt(value)}, "
                f"{100 * distance:.0f}% of the {rng} from its {side} edge; {near} of the best "
-               f"{top} trials are in the outer quarter there. The best value may lie beyond the "
+               f"{top} trials {'is' if near == 1 else 'are'} in the outer quarter there (the "
+               f"best trial {'alone' if near == 1 else 'among them'}). The best value may lie beyond the "
                f"edge: {advice}.")
     return {"hp": name, "group": group, "trial": best["trial"], "value": value, "edge": side,
             "distance": distance, "top_near": near, "top": top,
