@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_data import PERIODS, context, runs_frame, tid, trial
+from analysis_data import LR, PERIODS, WD, WIDTH, context, runs_frame, tid, trial
 from scipy import stats
 from tunelab.analysis.decision import (
     changed_hyperparameters,
@@ -441,7 +441,7 @@ def test_seed_noise_on_one_side_is_a_test_and_no_agreement_is_claimed():
     assert "agree exactly" not in d["headline"] and "agree exactly" not in decision_markdown(d, ctx())
 
 
-def _unsearched_baseline(lead):
+def _unsearched_baseline(lead, points=(16, 256), **context_):
     """The baseline's width 64 is not searched (16 and 256 are); width 256 leads 16 by `lead`."""
     w16 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 16}
     w256 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 256}
@@ -450,7 +450,8 @@ def _unsearched_baseline(lead):
                        trial(100, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
     per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.45 + lead},
                  {"group": "hidden_size=256", "trial": tid(1), "objective_mean": 0.45}]
-    return decide(runs, candidates(tid(1), per_group), ctx(),
+    space = {"learning_rate": LR, "weight_decay": WD, "hidden_size": {**WIDTH, "points": list(points)}}
+    return decide(runs, candidates(tid(1), per_group), ctx(space=space, **context_),
                   {BASE: BASE_VALUES, tid(1): w256, tid(2): w16})["attribution"]["text"]
 
 
@@ -460,7 +461,33 @@ def test_a_baseline_value_that_was_not_searched_leaves_the_gain_unsplit():
     tied, separated = _unsearched_baseline(0.001), _unsearched_baseline(0.05)
     for text in (tied, separated):
         assert "hidden_size=64 is not one of the searched values" in text
-        assert "is not measured (add the baseline's value to hidden_size's feasible_points" in text
+        assert "is not measured (the baseline's value in hidden_size's feasible_points would split" in text
         assert "read it as coming from" not in text and "part of the gain is" not in text
     assert "not separated beyond retrain noise either" in tied
     assert "separated beyond retrain noise (hidden_size=256 is best)" in separated
+
+
+def test_a_searched_baseline_value_whose_trials_the_rungs_stopped_is_not_called_unsearched():
+    """The LightGBM example: lambda_l2=0.0 was searched, but no trial at it reached the full budget
+    (the rungs rank across values), and the report said it was 'not one of the searched values'."""
+    text = _unsearched_baseline(0.001, points=(16, 64, 256), full_epochs=27)
+    assert "The baseline's hidden_size=64 was searched, but the rungs stopped every trial at it before the " \
+        "full budget" in text and "not one of the searched values" not in text
+    assert "was searched, but none was feasible" in _unsearched_baseline(0.001, points=(16, 64, 256))
+
+
+def test_a_question_with_one_qualifying_value_is_said_to_be_unanswered():
+    """The rungs rank across values: in the LightGBM example only lambda_l2=10 reached the full
+    budget, and the report said nothing of its question."""
+    w256 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 256}
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=256", **w256),
+                       trial(100, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=SEEDS)
+    per_group = [{"group": "hidden_size=256", "trial": tid(1), "objective_mean": 0.45}]
+    space = {"learning_rate": LR, "weight_decay": WD, "hidden_size": {**WIDTH, "points": [64, 256]}}
+    d = decide(runs, candidates(tid(1), per_group), ctx(space=space, full_epochs=27),
+               {BASE: BASE_VALUES, tid(1): w256})
+    q = d["question"]
+    assert not q["clear"] and q["answer"].startswith("Not answered: only hidden_size=256 has a trial")
+    assert "the rungs stopped every trial at the other values" in q["answer"]
+    assert "not separated beyond retrain noise either" not in d["attribution"]["text"]
+    assert q["answer"] in decision_markdown(d, ctx(space=space, full_epochs=27))

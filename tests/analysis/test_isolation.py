@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_data import PERIODS, context, tables, tid, trial
+from analysis_data import PERIODS, context, runs_frame, summarise, tables, tid, trial
 from tunelab.analysis.isolation import buckets, describe_isolation, isolation_file, isolation_info
 
 
@@ -76,3 +76,17 @@ def test_seeds_that_agree_exactly_are_said_to_agree_not_shown_as_a_bare_zero():
     text = describe_isolation(isolation_info(tables(trials)[1], "hidden_size", context()))
     assert "0.4 ± 0 (seeds agree exactly)" in text
     assert "with no retrain spread on either" in text and "larger than the retrain spread" not in text
+
+
+def test_a_value_whose_best_trial_a_rung_stopped_is_marked_and_not_weighed_against_the_other():
+    """Rungs rank across values: the LightGBM example's lambda_l2=0 was best at 30 of 90 rounds,
+    and its isolation sentence weighed that against a trial trained fully."""
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=16", hidden_size=16),
+                       trial(2, 0.50, group="hidden_size=64", hidden_size=64)])
+    runs.insert(runs.columns.get_loc("valid_examples") + 1, "rung_epochs",
+                np.where(runs["trial"] == tid(1), 3, 9))
+    info = isolation_info(summarise(runs, "valid_mse"), "hidden_size", context(full_epochs=9))
+    text = describe_isolation(info)
+    assert "16: 0.45 ± 0.01 (stopped at a rung: 3 of 9 epochs)" in text
+    assert "not comparable: one was measured at a rung, after fewer epochs" in text
+    assert "retrain spread" not in text

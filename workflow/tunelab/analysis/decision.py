@@ -426,6 +426,8 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
     """The scientific question: the best of each scientific value, compared on the confirmation
     runs; the winner is tested against each other value, period by period."""
     groups = candidates.get("per_group") or []
+    if len(groups) == 1 and context.get("scientific"):
+        return _unanswered(groups[0], context)
     if len(groups) < 2:
         return None
     objective = context["objective"]
@@ -449,6 +451,18 @@ def answer_question(runs: pd.DataFrame, candidates: dict, context: dict, alpha: 
                 "periods may separate them.")
     return {"winner": winner["group"], "clear": clear, "groups": entries, "duels": duels,
             "answer": text}
+
+
+def _unanswered(only: dict, context: dict) -> dict:
+    """One scientific value has a qualifying trial: nothing to compare it with, said as such."""
+    why = ("the rungs stopped every trial at the other values before the full budget, and a value "
+           "is compared on trials trained fully" if context.get("full_epochs") else
+           "no trial at the other values was feasible")
+    fix = ("more trials per value (search.budget) or a smaller eta would answer it"
+           if context.get("full_epochs") else "look at why they diverged (the checklist)")
+    return {"winner": None, "clear": False, "compared": False, "groups": [], "duels": [],
+            "answer": f"Not answered: only {only['group']} has a trial to confirm ({only['trial']}); "
+                      f"{why}, so there is nothing to compare it with; {fix}."}
 
 
 def tuning_answer(out: dict, context: dict) -> dict | None:
@@ -551,7 +565,7 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
                      + (", within retrain noise: the gain is not from the scientific value."
                         if question and not question["clear"] else "."))
     elif same is None:
-        parts.append(_unsearched_baseline(base, question, roles["scientific"], others))
+        parts.append(_unsearched_baseline(base, question, roles["scientific"], others, context))
     elif question and not question["clear"]:
         parts.append(f"The scientific values are not separated beyond retrain noise, so the gain "
                      f"is not shown to come from {', '.join(roles['scientific'])}: read it as coming "
@@ -563,17 +577,40 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
     return {**roles, "tuning_gain": tuning, "switch_gain": switch, "text": " ".join(parts)}
 
 
-def _unsearched_baseline(base: dict, question: dict | None, scientific: list[str], others: str) -> str:
-    """The baseline's scientific value is none of the searched ones: no trial tuned at it, so the
-    gain cannot be split between the switch of value and the tuning."""
-    names = ", ".join(scientific)
-    own = f"The baseline's {base['group'] or 'scientific value'} is not one of the searched values"
+def _unsearched_baseline(base: dict, question: dict | None, scientific: list[str], others: str,
+                         context: dict) -> str:
+    """No confirmed trial at the baseline's scientific value (not one of the searched values, or
+    none of its trials qualified), so the gain cannot be split between the switch and the tuning."""
+    names, value = ", ".join(scientific), base["group"] or "scientific value"
+    if _searched(context, scientific):
+        why = ("the rungs stopped every trial at it before the full budget" if context.get("full_epochs")
+               else "none was feasible")
+        own = f"The baseline's {value} was searched, but {why}"
+        fix = "more trials at it" if context.get("full_epochs") else "a trial at it that trains"
+    else:
+        own, fix = f"The baseline's {value} is not one of the searched values", \
+            f"the baseline's value in {names}'s feasible_points"
     split = (f"so how much of the gain comes from {names} and how much from {others} is not measured "
-             f"(add the baseline's value to {names}'s feasible_points to split it)")
+             f"({fix} would split it)")
     if question and question.get("clear"):
         return (f"The scientific values are separated beyond retrain noise ({question['winner']} is "
                 f"best), but {own[0].lower()}{own[1:]}, {split}.")
+    if question and not question.get("compared", True):
+        return f"{own}, {split}."
     return f"{own}, {split}; the searched values are not separated beyond retrain noise either."
+
+
+def _searched(context: dict, scientific: list[str]) -> bool:
+    """Whether the baseline's value of every scientific hyperparameter is among its searched ones."""
+    values = context["baseline"].get("values") or {}
+    for name in scientific:
+        info = context["space"].get(name, {})
+        points, value = info.get("points") or [], values.get(name)
+        inside = value in points if points else (
+            value is not None and info.get("low") is not None and info["low"] <= value <= info["high"])
+        if not inside:
+            return False
+    return True
 
 
 def _relative_gain(runs: pd.DataFrame, before: str, after: str, objective: str) -> float:

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from tunelab.analysis.tables import is_numeric, overall, per_period, read_table
+from tunelab.analysis.tables import is_numeric, overall, per_period, read_table, stopped_at_a_rung
 from tunelab.fmt import fmt, mean_std
 
 BUCKETS = 5  # a continuous scientific hyperparameter with more distinct values is bucketed
@@ -44,6 +44,7 @@ def isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
     info = context["space"][name]
     rows = overall(trials)
     rows = rows[rows[name].notna()] if name in rows.columns else rows.iloc[:0]
+    stopped = pd.Series(stopped_at_a_rung(rows, context), index=rows.index)  # rungs: fewer epochs
     label, order = buckets(rows[name], info)
     periods = sorted(per_period(trials)["period"].unique())
     cells = per_period(trials).set_index(["trial", "period"])
@@ -66,6 +67,7 @@ def isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
                                 float(np.nan_to_num(cells.at[(best["trial"], p), "objective_std"])))
                             for p in periods if (best["trial"], p) in cells.index},
                 nuisance={n: best[n] for n in context["nuisance"] if n in best and pd.notna(best[n])},
+                stopped_at=int(best["rung_epochs"]) if stopped.get(best.name, False) else None,
             )
         values.append(entry)
     scored = [v for v in values if v["best"] is not None]
@@ -77,12 +79,17 @@ def isolation_info(trials: pd.DataFrame, name: str, context: dict) -> dict:
         period_winner[p] = min(on_p)[1] if on_p else None
     return {"name": name, "objective": context["objective"], "values": values, "periods": periods,
             "winner": winner, "period_winner": period_winner, "nuisance": list(context["nuisance"]),
+            "full_epochs": context.get("full_epochs"),
             "bucketed": info["kind"] == "continuous" and len(order) < rows[name].nunique()}
 
 
-def _spread(value: dict) -> str:
-    """Its mean ± retrain std; '± -' where one seed measured no spread (its std stands in as 0)."""
-    return mean_std(value["mean"], value["std"] if value.get("std_measured", True) else None)
+def _spread(value: dict, full: int | None = None) -> str:
+    """Its mean ± retrain std; '± -' where one seed measured no spread (its std stands in as 0);
+    with rungs, where its best trial stopped early, after how many epochs."""
+    text = mean_std(value["mean"], value["std"] if value.get("std_measured", True) else None)
+    if value.get("stopped_at"):
+        text += f" (stopped at a rung: {value['stopped_at']} of {full} epochs)"
+    return text
 
 
 def describe_isolation(info: dict) -> str:
@@ -92,18 +99,24 @@ def describe_isolation(info: dict) -> str:
         return f"No value of {info['name']} has a feasible trial."
     ranked = sorted(scored, key=lambda v: v["mean"])
     first = ranked[0]
-    text = f"Best {info['name']} = {first['label']}: {_spread(first)} (trial {first['best']})"
+    full = info.get("full_epochs")
+    text = f"Best {info['name']} = {first['label']}: {_spread(first, full)} (trial {first['best']})"
     if len(ranked) > 1:
         second = ranked[1]
         gap = second["mean"] - first["mean"]
         noise = math.sqrt(first["std"] ** 2 + second["std"] ** 2)
-        verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread"
-        if not (first.get("std_measured", True) and second.get("std_measured", True)):
-            verdict = "against a retrain spread that is unmeasured (one seed): no verdict"
-        elif noise == 0:
-            verdict = "with no retrain spread on either to weigh it against"  # both ± 0, seeds agree
-        text += (f"; next {second['label']}: {_spread(second)}, a gap of "
-                 f"{fmt(gap)}, {verdict} (search seeds; the decision confirms it on fresh seeds)")
+        verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread" \
+            + " (search seeds; the decision confirms it on fresh seeds)"
+        if first.get("stopped_at") or second.get("stopped_at"):
+            verdict = ("not comparable: one was measured at a rung, after fewer epochs, and the "
+                       "decision confirms only trials trained fully")
+        elif not (first.get("std_measured", True) and second.get("std_measured", True)):
+            verdict = ("against a retrain spread that is unmeasured (one seed): no verdict (search "
+                       "seeds; the decision confirms it on fresh seeds)")
+        elif noise == 0:  # both ± 0: the seeds agree
+            verdict = ("with no retrain spread on either to weigh it against (search seeds; the "
+                       "decision confirms it on fresh seeds)")
+        text += f"; next {second['label']}: {_spread(second, full)}, a gap of {fmt(gap)}, {verdict}"
     return text + "."
 
 
