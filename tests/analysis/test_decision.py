@@ -361,7 +361,11 @@ def test_a_study_without_a_scientific_hyperparameter_is_not_told_it_kept_one():
     d = verdict(runs, values, no_science)
     assert d["verdict"] == "ADOPT"
     assert "scientific value" not in d["attribution"]["text"]
-    assert "no scientific hyperparameter" in d["attribution"]["text"]
+    assert "no scientific hyperparameter: the gain comes from tuning" in d["attribution"]["text"]
+    runs, values = confirm(0.50, 0.497)  # better on average, not confirmed
+    d = verdict(runs, values, no_science)
+    assert d["verdict"] == "INCONCLUSIVE"
+    assert "the gain, if it holds, comes from tuning learning_rate, weight_decay" in d["attribution"]["text"]
 
 
 def test_two_seeds_per_side_is_too_few_to_tell_not_within_noise():

@@ -553,10 +553,11 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
     objective = context["objective"]
     tuning = _relative_gain(runs, base["trial"], same["trial"], objective) if same else math.nan
     switch = _relative_gain(runs, same["trial"], cand["trial"], objective) if same else math.nan
+    gain = "the gain" if versus == "ADOPT" else "the gain, if it holds,"
     if not context["scientific"]:
-        parts.append(f"The study has no scientific hyperparameter: the gain comes from tuning {others}.")
+        parts.append(f"The study has no scientific hyperparameter: {gain} comes from tuning {others}.")
     elif not roles["scientific"]:
-        parts.append(f"It keeps the baseline's scientific value, so the gain comes from {others} "
+        parts.append(f"It keeps the baseline's scientific value, so {gain} comes from {others} "
                      "alone, not from the scientific hyperparameter.")
     elif np.isfinite(tuning) and np.isfinite(switch) and same["trial"] != cand["trial"]:
         parts.append(f"The best trial at the baseline's own {base['group']} ({same['trial']}) "
