@@ -56,3 +56,16 @@ def test_an_optional_rule_input_is_a_path_or_none():
 
     assert optional_input([]) is None and optional_input(None) is None and optional_input("") is None
     assert optional_input("a.csv") == "a.csv" and optional_input(["a.csv"]) == "a.csv"
+
+
+def test_periods_whose_orders_are_unrelated_are_not_said_to_agree_weakly():
+    """The default study: W 0.23 over 3 periods, mean Spearman -0.16, read as 'agree weakly'."""
+    from tunelab.report.markdown import variance_lines
+
+    v = {"retrain_std": {"overall": 0.02, "by_period": {}, "trials": 10}, "study": {},
+         "rank_agreement": {"periods": 3, "trials": 12, "kendall_w": 0.23, "spearman_mean": -0.16}}
+    text = "\n".join(variance_lines(v))
+    assert "the periods do not agree on the order of the trials, no more than chance would" in text
+    assert "agree weakly" not in text
+    v["rank_agreement"].update(kendall_w=0.6, spearman_mean=0.3)
+    assert "the periods agree weakly on the order" in "\n".join(variance_lines(v))

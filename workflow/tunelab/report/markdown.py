@@ -499,6 +499,12 @@ def trainer_lines(check: dict | None) -> list[str]:
             f"({trial}{p['detail'].split(';')[0]})." for p in broken]
 
 
+def _at_most_chance(spearman_mean) -> bool:
+    """A mean pairwise Spearman of 0 or below: the periods' orders are unrelated, or opposed (with
+    m periods Kendall's W is then at most 1/m, which 'agree weakly' would misread)."""
+    return spearman_mean is not None and math.isfinite(spearman_mean) and spearman_mean <= 0
+
+
 def agreement_word(kendall_w: float, spearman_mean: float) -> str:
     """How well the periods agree on the trials' order, by the weaker of Kendall's W and the mean
     pairwise Spearman (W 0.42 beside a mean Spearman of 0.13 is not 'moderate')."""
@@ -523,9 +529,12 @@ def variance_lines(v: dict) -> list[str]:
                  + ". Differences smaller than about twice this are seed noise."]
     if ra["periods"] >= 2 and ra["trials"] >= 3:
         strength = agreement_word(ra["kendall_w"], ra["spearman_mean"])
-        lines.append(f"- **Data variance**: the periods agree {strength}ly on the order of the trials "
+        said = ("do not agree on the order of the trials, no more than chance would" if
+                _at_most_chance(ra["spearman_mean"]) else f"agree {strength}ly on the order of the trials")
+        lines.append(f"- **Data variance**: the periods {said} "
                      f"(Kendall's W {fmt(ra['kendall_w'], 2)} over {ra['trials']} trials; mean "
-                     f"Spearman between periods {fmt(ra['spearman_mean'], 2)}).")
+                     f"Spearman between periods {fmt(ra['spearman_mean'], 2)}, 0 for unrelated "
+                     "orders).")
     else:
         lines.append("- **Data variance**: too few periods or trials to compare rankings.")
     if v.get("best_trial"):
