@@ -495,3 +495,17 @@ def test_a_question_with_one_qualifying_value_is_said_to_be_unanswered():
     assert "the rungs stopped every trial at the other values" in q["answer"]
     assert "not separated beyond retrain noise either" not in d["attribution"]["text"]
     assert q["answer"] in decision_markdown(d, ctx(space=space, full_epochs=27))
+
+
+def test_two_values_with_two_confirmation_seeds_are_too_few_to_tell_not_within_noise():
+    w16 = {"learning_rate": 3.0e-3, "weight_decay": 0.0, "hidden_size": 16}
+    runs = runs_frame([trial(1, 0.45, group="hidden_size=64", **CAND_VALUES),
+                       trial(2, 0.451, group="hidden_size=16", **w16),
+                       trial(100, 0.55, group="hidden_size=64", **BASE_VALUES)], seeds=(3, 4))
+    per_group = [{"group": "hidden_size=16", "trial": tid(2), "objective_mean": 0.44},
+                 {"group": "hidden_size=64", "trial": tid(1), "objective_mean": 0.45}]
+    d = decide(runs, candidates(tid(1), per_group), ctx(confirm_seeds=2),
+               {BASE: BASE_VALUES, tid(1): CAND_VALUES, tid(2): w16})
+    answer = d["question"]["answer"]
+    assert "2 seeds per side are too few for the test to tell" in answer
+    assert "within seed noise" not in answer

@@ -518,9 +518,12 @@ def _duel(runs, winner: dict, other: dict, objective: str, alpha: float) -> dict
                  f"unmeasured on {_names([p for p in periods if p['outcome'] == UNMEASURED])} "
                  f"({size.replace('leads it', f'the first leads {against}')})")
     else:
+        noisy = [p for p in periods if p["outcome"] == "within noise"]
+        within = (f"within seed noise on {_names(noisy)}" if _fewest_seeds(noisy) >= POWERED_SEEDS else
+                  f"and on {_names(noisy)} {_fewest_seeds(noisy)} seeds per side are too few for the "
+                  "test to tell")
         words = (f"and {against} are not separated beyond retrain noise: the first "
-                 f"{size.replace('leads it', f'leads {against}')}, within seed noise on "
-                 f"{_names([p for p in periods if p['outcome'] == 'within noise'])}")
+                 f"{size.replace('leads it', f'leads {against}')}, {within}")
     return {"against": against, "periods": periods, "words": words, "clear": clear,
             "lead": lead, "noise": noise}
 
