@@ -346,21 +346,22 @@ def budget_curve(values: np.ndarray, max_m: int | None = None) -> list[dict]:
     return out
 
 
+def _promoted_not_drawn(stopped: np.ndarray) -> Item:
+    return Item("sampled_enough", "n/a", f"Not measured: the rungs stopped {int(stopped.sum())} "
+                f"trial(s), so the {int((~stopped).sum())} trained fully were promoted for their "
+                "rank, not drawn uniformly, and the expected best of half of them says nothing "
+                "of half the budget (the rungs section shows what each rung kept).")
+
+
 def sampled_item(trials: pd.DataFrame, context: dict) -> Item:
-    """Would half the budget have found the same best? Over the exploration's uniform draws only:
-    the expected best of n draws assumes them (an adaptive round's trials are not); with rungs that
-    stopped trials, not measured (the survivors were selected, and a rung's value is not the full
-    budget's)."""
+    """Would half the budget have found the same best? Over the exploration's uniform draws only
+    (an adaptive round's trials are not); not measured where rungs stopped trials (the survivors
+    were selected, and a rung's value is not the full budget's)."""
     rows = overall(trials).dropna(subset=["objective_mean"])
     left_out = len(rows)
-    if "phase" in rows:
-        rows = rows[rows["phase"].fillna("exploration") == "exploration"]
-    stopped = stopped_at_a_rung(rows, context)
-    if stopped.any():
-        return Item("sampled_enough", "n/a", f"Not measured: the rungs stopped {int(stopped.sum())} "
-                    f"trial(s), so the {int((~stopped).sum())} trained fully were promoted for their "
-                    "rank, not drawn uniformly, and the expected best of half of them says nothing "
-                    "of half the budget (the rungs section shows what each rung kept).")
+    rows = rows[rows["phase"].fillna("exploration") == "exploration"] if "phase" in rows else rows
+    if (stopped := stopped_at_a_rung(rows, context)).any():
+        return _promoted_not_drawn(stopped)
     left_out -= len(rows)
     pooled = pooled_retrain_std(trials)["overall"]
     if len(rows) < 3:

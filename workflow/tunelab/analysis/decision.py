@@ -570,15 +570,20 @@ def attribute_gain(runs: pd.DataFrame, candidates: dict, out: dict, context: dic
                         if question and not question["clear"] else "."))
     elif same is None:
         parts.append(_unsearched_baseline(base, question, roles["scientific"], others, context))
-    elif question and not question["clear"]:
-        parts.append(f"The scientific values are not separated beyond retrain noise, so the gain "
-                     f"is not shown to come from {', '.join(roles['scientific'])}: read it as coming "
-                     f"from {others}, not from the scientific value.")
     else:
-        parts.append(f"The scientific values are separated beyond retrain noise "
-                     f"({question['winner'] if question else cand['group']} is best), so part of "
-                     f"the gain is the scientific value's; the rest comes from {others}.")
+        parts.append(_switch_words(question, roles["scientific"], others, cand))
     return {**roles, "tuning_gain": tuning, "switch_gain": switch, "text": " ".join(parts)}
+
+
+def _switch_words(question: dict | None, scientific: list[str], others: str, cand: dict) -> str:
+    """The candidate switched scientific value, and its split could not be measured apart."""
+    if question and not question["clear"]:
+        return (f"The scientific values are not separated beyond retrain noise, so the gain is not "
+                f"shown to come from {', '.join(scientific)}: read it as coming from {others}, not "
+                "from the scientific value.")
+    return (f"The scientific values are separated beyond retrain noise "
+            f"({question['winner'] if question else cand['group']} is best), so part of the gain is "
+            f"the scientific value's; the rest comes from {others}.")
 
 
 def _unsearched_baseline(base: dict, question: dict | None, scientific: list[str], others: str,
