@@ -148,8 +148,8 @@ def importance_sentence(table: pd.DataFrame) -> str:
 
 
 def _shown_words(shown: pd.DataFrame, top: str) -> str:
-    """', while learning_rate's interval, [0.14, 0.99], stays above it: learning_rate is shown to
-    matter, though its point share is smaller': the ones whose whole interval clears NOTHING."""
+    """", while learning_rate's [0.14, 0.99] stays above it: learning_rate is shown to matter,
+    bidirectional is not (...)": the ones whose whole interval clears NOTHING, named."""
     spans = ", ".join(f"{r.hyperparameter}'s [{r.low:.2f}, {r.high:.2f}]" for r in shown.itertuples())
     names = ", ".join(shown["hyperparameter"])
     verb = "is" if len(shown) == 1 else "are"
