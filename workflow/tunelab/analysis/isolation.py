@@ -105,18 +105,17 @@ def describe_isolation(info: dict) -> str:
         second = ranked[1]
         gap = second["mean"] - first["mean"]
         noise = math.sqrt(first["std"] ** 2 + second["std"] ** 2)
-        verdict = ("larger than" if gap > 2 * noise else "within") + " the retrain spread" \
-            + " (search seeds; the decision confirms it on fresh seeds)"
+        text += f"; next {second['label']}: {_spread(second, full)}, a gap of {fmt(gap)}, "
         if first.get("stopped_at") or second.get("stopped_at"):
-            verdict = ("not comparable: one was measured at a rung, after fewer epochs, and the "
-                       "decision confirms only trials trained fully")
-        elif not (first.get("std_measured", True) and second.get("std_measured", True)):
-            verdict = ("against a retrain spread that is unmeasured (one seed): no verdict (search "
-                       "seeds; the decision confirms it on fresh seeds)")
+            return text + ("not comparable: one was measured at a rung, after fewer epochs, and the "
+                           "decision confirms only trials trained fully.")
+        if not (first.get("std_measured", True) and second.get("std_measured", True)):
+            text += "against a retrain spread that is unmeasured (one seed): no verdict"
         elif noise == 0:  # both ± 0: the seeds agree
-            verdict = ("with no retrain spread on either to weigh it against (search seeds; the "
-                       "decision confirms it on fresh seeds)")
-        text += f"; next {second['label']}: {_spread(second, full)}, a gap of {fmt(gap)}, {verdict}"
+            text += "with no retrain spread on either to weigh it against"
+        else:
+            text += ("larger than" if gap > 2 * noise else "within") + " the retrain spread"
+        text += " (search seeds; the decision confirms it on fresh seeds)"
     return text + "."
 
 

@@ -13,7 +13,6 @@ import os
 import re
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
@@ -245,7 +244,7 @@ def adaptive_gain(trials, context: dict, variance: dict | None) -> str | None:
     on_edge = [any(abs(unit_position(float(r[n]), i) - 0.5) >= 0.475 for n, i in ranged.items()
                    if pd.notna(r[n])) for _, r in adaptive.iterrows()]
     edge = sum(on_edge)
-    best_on_edge = gain > 0 and bool(on_edge[int(np.argmin(adaptive["objective_mean"].to_numpy()))])
+    best_on_edge = gain > 0 and on_edge[int(adaptive["objective_mean"].to_numpy().argmin())]
     text = (f"The adaptive phase's {len(adaptive)} trials improved the exploration's best by "
             f"{fmt(gain)}{size}." if gain > 0 else
             f"The adaptive phase's {len(adaptive)} trials did not improve on the exploration's best: "
