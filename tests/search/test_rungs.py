@@ -57,6 +57,45 @@ def test_hyperband_brackets_split_the_trials_and_start_later():
     assert hyperband.brackets[-1].epochs == (27,)
 
 
+def test_each_scientific_value_gets_brackets_of_its_own():
+    """per_scientific mode: a value's trials compete only with each other, so each value keeps its
+    best third at every rung (ranked all together, one value could take every place)."""
+    trials = [f"t{i:08x}" for i in range(18)]
+    groups = ["lambda=0" if i % 2 else "lambda=10" for i in range(18)]  # interleaved, as plans draw them
+    plan = make_rung_plan(Rungs(min_epochs=10, eta=3, brackets=1, stop_hopeless=False), 90, trials, groups)
+    assert [(b.index, b.group, len(b.trials)) for b in plan.brackets] == [(0, "lambda=10", 9), (1, "lambda=0", 9)]
+    for b in plan.brackets:
+        assert {groups[trials.index(t)] for t in b.trials} == {b.group}
+        assert [b.keep(0, 9), b.keep(1, 3)] == [3, 1]  # one trial of each value reaches 90 epochs
+    assert make_rung_plan(Rungs(min_epochs=10, eta=3, brackets=1, stop_hopeless=False), 90, trials) \
+        == make_rung_plan(Rungs(min_epochs=10, eta=3, brackets=1, stop_hopeless=False), 90, trials, [""] * 18)
+
+
+def test_rungs_table_names_each_brackets_scientific_value():
+    from tunelab.search.rungs import plan_summary, rungs_markdown, rungs_summary
+
+    trials = ["ta", "tb", "tc", "td"]
+    plan = make_rung_plan(Rungs(min_epochs=3, eta=2, brackets=1, stop_hopeless=False), 6, trials,
+                          ["x=1", "x=1", "x=2", "x=2"])
+    promotions = []
+    for b in plan.brackets:
+        first, second = b.trials
+        rows = [{"trial": first, "rank": 1, "objective": 1.0, "objective_std": 0.1, "feasible": True,
+                 "epochs_run": 3, "runs": 1, "reason": "", "predicted": math.nan, "predicted_std": math.nan,
+                 "decision": "promoted"},
+                {"trial": second, "rank": 2, "objective": 2.0, "objective_std": 0.1, "feasible": True,
+                 "epochs_run": 3, "runs": 1, "reason": "", "predicted": math.nan, "predicted_std": math.nan,
+                 "decision": "stopped"}]
+        promotions.append({"bracket": b.index, "group": b.group, "rung": 0, "epochs": 3, "next_epochs": 6,
+                           "keep": 1, "promoted": [first], "trials": rows})
+        promotions.append({"bracket": b.index, "group": b.group, "rung": 1, "epochs": 6, "next_epochs": None,
+                           "keep": 0, "promoted": [], "trials": [{**rows[0], "decision": "final"}]})
+    md = rungs_markdown(rungs_summary(promotions, plan_summary(plan, periods=1, seeds=1)))
+    assert "rungs of 3 -> 6 epochs." in md  # one ladder, not one per value
+    assert "promoted among themselves (x=1, x=2)" in md
+    assert "| 0 (x=1) | 0 | 3 | 2 | 1 | tb |" in md and "| 1 (x=2) | 0 | 3 | 2 | 1 | td |" in md
+
+
 def test_promotion_ranks_by_mean_over_periods_and_seeds_and_breaks_ties_by_trial_id():
     blocks = [block("tb", "p1", 0.2, 0.4), block("tb", "p2", 0.3, 0.3),  # mean 0.3
               block("ta", "p1", 0.3, 0.3), block("ta", "p2", 0.3, 0.3),  # mean 0.3: tie, ta first

@@ -2,6 +2,7 @@
 with its code under examples/, on the embedded dataset, by the real Snakemake (shrunk to a
 period and a few trials), and `tunelab check-trainer` on the LightGBM one."""
 
+import json
 import shutil
 import subprocess
 
@@ -37,6 +38,10 @@ def test_the_lightgbm_example_tunes_boosting_rounds_through_rungs(tmp_path):
     report = (out / "report.md").read_text()
     assert "models trained by `python examples/lightgbm/train_lgbm.py`" in report
     assert "## Rungs" in report and "## Decision" in report
+    # per_scientific: each lambda_l2 value's trials are promoted among themselves, so both reach 12
+    rungs = json.loads((out / "rungs.json").read_text())
+    assert {r["group"] for r in rungs["per_rung"] if r["epochs"] == 12 and r["trials"]} == \
+        {"lambda_l2=0.0", "lambda_l2=10.0"}
     # the script continues a booster only where that is exact, and retrains the rest from round 1
     assert "resume is not exact" not in report
     check = subprocess.run(["tunelab", "check-trainer", "command_lgbm"], cwd=work, capture_output=True,

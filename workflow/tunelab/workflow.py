@@ -18,7 +18,7 @@ from tunelab.sanity.fast_mode import fast_mode, fast_requested, fast_values
 from tunelab.sanity.fidelity import fidelity_plan
 from tunelab.search.plan import Plan, StudyPlan, block_name, group_spec, job_spec, make_plan, resolve_month
 from tunelab.search.rounds import find_trial, groups
-from tunelab.search.rungs import RungPlan, bracket_sizes, make_rung_plan, rung_dir, rung_epochs
+from tunelab.search.rungs import RungPlan, bracket_sizes, make_rung_plan, rung_dir, rung_epochs, split_groups
 from tunelab.search.warmstart import carry_over, previous_record, warm_notes
 from tunelab.study import Study, StudyError, load_study
 
@@ -147,7 +147,8 @@ def plan_rungs(study: Study, plan: Plan) -> RungPlan | None:
     fidelity = study.search.fidelity
     if not fidelity:
         return None
-    return make_rung_plan(fidelity, _full_epochs(plan), [t.id for t in plan.trials])
+    groups = None if study.joint else [t.group for t in plan.trials]  # per_scientific: promoted apart
+    return make_rung_plan(fidelity, _full_epochs(plan), [t.id for t in plan.trials], groups)
 
 
 def _full_epochs(plan: Plan) -> int:
@@ -170,12 +171,16 @@ def check_rungs(study: Study, plan: Plan) -> None:
                          f"trials' epochs ({full}): one rung, nothing is halved; lower min_epochs "
                          "(or raise hyperparameters.epochs), or drop search.fidelity")
     brackets = min(fidelity.brackets, len(rungs))
-    sizes = bracket_sizes(len(plan.trials), brackets, fidelity.eta, len(rungs))
+    groups = None if study.joint else [t.group for t in plan.trials]
+    group, trials = min(split_groups([t.id for t in plan.trials], groups), key=lambda g: len(g[1]))
+    sizes = bracket_sizes(len(trials), brackets, fidelity.eta, len(rungs))
     if fidelity.brackets > len(rungs) or 0 in sizes:
+        where = f"the {len(trials)} trial(s) of {group} (each scientific value has brackets of its own)" \
+            if group else f"{len(trials)} trial(s)"
         raise ValueError(f"search.fidelity.brackets: {fidelity.brackets} brackets need "
                          f"{fidelity.brackets} rungs and a trial in each; min_epochs "
                          f"{fidelity.min_epochs}, eta {fidelity.eta} and epochs {full} give "
-                         f"{len(rungs)} rung(s), and {len(plan.trials)} trial(s) fill "
+                         f"{len(rungs)} rung(s), and {where} fill "
                          f"{sum(1 for n in sizes if n)}: lower brackets or raise search.budget")
 
 

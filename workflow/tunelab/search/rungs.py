@@ -36,6 +36,7 @@ class Bracket:
     epochs: tuple[int, ...]  # each rung's epoch budget; the last one is the full budget
     trials: tuple[str, ...]  # the trials that start at its first rung, in plan order
     eta: int = 3
+    group: str = ""  # the scientific values its trials share (per_scientific mode), else ""
 
     def keep(self, rung: int, entered: int) -> int:
         """How many of `entered` trials of rung `rung` go on (none from the last rung)."""
@@ -90,16 +91,34 @@ def bracket_sizes(trials: int, brackets: int, eta: int, rungs: int) -> list[int]
     return sizes
 
 
-def make_rung_plan(fidelity: Rungs, full_epochs: int, trials: list[str]) -> RungPlan:
-    """The rung plan of `search.fidelity` for trials of `full_epochs` epochs (plan order)."""
+def make_rung_plan(fidelity: Rungs, full_epochs: int, trials: list[str],
+                   groups: list[str] | None = None) -> RungPlan:
+    """The rung plan of `search.fidelity` for trials of `full_epochs` epochs (plan order).
+
+    `groups`: each trial's scientific values (per_scientific mode). Each value gets brackets of its
+    own, so a promotion ranks a value's trials against each other only: every value takes its best
+    nuisance settings to the full budget, and the isolation plot compares the values each at its
+    best, the playbook's question. Ranked all together, one value's trials could take every place
+    and the other value would end the study with no trial at the full budget."""
     eta = fidelity.eta
     epochs = rung_epochs(fidelity.min_epochs, eta, int(full_epochs))
     count = min(fidelity.brackets, len(epochs))
-    brackets, start = [], 0
-    for b, size in enumerate(bracket_sizes(len(trials), count, eta, len(epochs))):
-        brackets.append(Bracket(b, epochs[b:], tuple(trials[start:start + size]), eta))
-        start += size
+    brackets: list[Bracket] = []
+    for group, members in split_groups(trials, groups):
+        start = 0
+        for b, size in enumerate(bracket_sizes(len(members), count, eta, len(epochs))):
+            brackets.append(Bracket(len(brackets), epochs[b:], tuple(members[start:start + size]), eta, group))
+            start += size
     return RungPlan(eta, int(full_epochs), tuple(brackets), fidelity.stop_hopeless)
+
+
+def split_groups(trials: list[str], groups: list[str] | None) -> list[tuple[str, list[str]]]:
+    """(group, its trials in plan order), groups in the order of their first trial; one group ""
+    of every trial without `groups`."""
+    out: dict[str, list[str]] = {}
+    for trial, group in zip(trials, groups or [""] * len(trials), strict=True):
+        out.setdefault(group, []).append(trial)
+    return list(out.items())
 
 
 def rung_dir(study: str, epochs: int, period: str, trial: str, block: str) -> str:
@@ -227,7 +246,7 @@ def promote_file(metrics: list[str], curves: list[str], context: dict, output: s
     scores = trial_scores(blocks, context["objective"])
     predictions = predict_trials(by_trial, context["full_epochs"])
     rows = promote(scores, context["keep"], predictions, context["stop_hopeless"])
-    out = {k: context[k] for k in ("bracket", "rung", "epochs", "next_epochs", "keep")}
+    out = {k: context[k] for k in ("bracket", "group", "rung", "epochs", "next_epochs", "keep") if k in context}
     out.update(promoted=[r["trial"] for r in rows if r["decision"] == "promoted"], trials=rows)
     write_json(output, out)
     for r in rows:
@@ -242,7 +261,7 @@ def promote_context(plan: RungPlan, bracket: int, rung: int, objective: str, ent
     return {"bracket": bracket, "rung": rung, "epochs": b.epochs[rung],
             "next_epochs": None if last else b.epochs[rung + 1], "keep": b.keep(rung, entered),
             "objective": objective, "full_epochs": plan.full_epochs,
-            "stop_hopeless": plan.stop_hopeless}
+            "stop_hopeless": plan.stop_hopeless, **({"group": b.group} if b.group else {})}
 
 
 RUNG_COLUMNS = ["trial", "bracket", "rung", "epochs", "rank", "objective", "objective_std", "feasible",
@@ -277,8 +296,8 @@ def plan_summary(plan: RungPlan, periods: int, seeds: int) -> dict:
     """The rung plan as the rungs table needs it (a rule's params: plain values)."""
     return {"eta": plan.eta, "full_epochs": plan.full_epochs, "stop_hopeless": plan.stop_hopeless,
             "runs_per_trial": periods * seeds,
-            "brackets": [{"bracket": b.index, "epochs": list(b.epochs), "trials": len(b.trials)}
-                         for b in plan.brackets]}
+            "brackets": [{"bracket": b.index, "epochs": list(b.epochs), "trials": len(b.trials),
+                          **({"group": b.group} if b.group else {})} for b in plan.brackets]}
 
 
 def rungs_summary(promotions: list[dict], summary: dict) -> dict:
@@ -305,7 +324,7 @@ def rungs_summary(promotions: list[dict], summary: dict) -> dict:
         "budget_epochs": spent, "full_budget_epochs": len(last) * full * runs,
         "budget_share": spent / (len(last) * full * runs) if last else math.nan,
         "epochs_trained": trained,
-        "per_rung": [{"bracket": p["bracket"], "rung": p["rung"], "epochs": p["epochs"],
+        "per_rung": [{"bracket": p["bracket"], "group": p.get("group", ""), "rung": p["rung"], "epochs": p["epochs"],
                       "trials": len(p["trials"]), "promoted": len(p["promoted"]),
                       "stopped": {d: [r["trial"] for r in p["trials"] if r["decision"] == d]
                                   for d in ("stopped", "infeasible", "hopeless")}}
@@ -317,9 +336,12 @@ def rungs_summary(promotions: list[dict], summary: dict) -> dict:
 
 def rungs_markdown(s: dict) -> str:
     """The rungs section of the report."""
+    ladders = dict.fromkeys(' -> '.join(map(str, b['epochs'])) for b in s['brackets'])
+    groups = list(dict.fromkeys(b["group"] for b in s["brackets"] if b.get("group")))
+    apart = (f" Each scientific value's trials are promoted among themselves ({', '.join(groups)}), "
+             "so every value takes its best to the full budget." if len(groups) > 1 else "")
     lines = [f"## Rungs (successive halving, eta {s['eta']})", "",
-             f"{s['trials']} trials; rungs of "
-             f"{'; '.join(' -> '.join(map(str, b['epochs'])) for b in s['brackets'])} epochs. "
+             f"{s['trials']} trials; rungs of {'; '.join(ladders)} epochs.{apart} "
              f"Epoch budget spent: {s['budget_epochs']} of {s['full_budget_epochs']} "
              f"({s['budget_share']:.0%}) that training every trial fully would take; epochs "
              f"actually trained (early stopping included): {s['epochs_trained']}.", "",
@@ -327,7 +349,8 @@ def rungs_markdown(s: dict) -> str:
              "|---|---|---|---|---|---|---|---|"]
     for r in s["per_rung"]:
         st = r["stopped"]
-        lines.append(f"| {r['bracket']} | {r['rung']} | {r['epochs']} | {r['trials']} | {r['promoted']} "
+        bracket = f"{r['bracket']} ({r['group']})" if r.get("group") else r["bracket"]
+        lines.append(f"| {bracket} | {r['rung']} | {r['epochs']} | {r['trials']} | {r['promoted']} "
                      f"| {' '.join(st['stopped']) or '-'} | {' '.join(st['infeasible']) or '-'} "
                      f"| {' '.join(st['hopeless']) or '-'} |")
     lines += ["", predictor_sentence(s["predictor"], s["stop_hopeless"]), ""]
