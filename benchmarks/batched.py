@@ -2,6 +2,7 @@
 
     python benchmarks/batched.py                       # 8 members, 3 epochs, 1 thread, CPU
     python benchmarks/batched.py --members 64 --device cuda
+    python benchmarks/batched.py --where               # where an extra member's time goes (mlp 32)
 
 On one period of the embedded data (the default study's first period, month 2026-11), with one
 torch thread, every measurement in a fresh process of its own, in one run of this script:
@@ -49,6 +50,8 @@ def worker(args) -> None:
     data = period_data(load_prepared(case["data"]), case["windows"], 24, 24)
     seeds = list(range(case.get("members", 1)))
     start, cpu = time.perf_counter(), time.process_time()
+    if case["mode"] == "profile":
+        return print(json.dumps(op_times(data, case, seeds, device)))
     if case["mode"] == "jobs":
         for i, spec in enumerate(case["specs"]):
             loop.train_job(spec, case["data"], f"{case['out']}/{i}")
@@ -60,6 +63,49 @@ def worker(args) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize()
     print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}))
+
+
+def op_times(data, case: dict, seeds: list[int], device) -> dict:
+    """One `together` training after a warm-up one: its CPU time and optimizer steps, then, in a
+    third training under the profiler (which adds a cost per op), each torch op's self CPU time."""
+    import math
+
+    from torch.profiler import ProfilerActivity, profile
+    from tunelab.train import loop
+
+    def train():
+        loop.train_block(data, case["architecture"], [case["values"]], seeds, 24, device)
+
+    train()
+    start = time.process_time()
+    train()
+    cpu = time.process_time() - start
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        train()
+    steps = math.ceil(len(data.train.y) / case["values"]["batch_size"]) * case["values"]["epochs"]
+    return {"ops": {e.key: e.self_cpu_time_total / 1e6 for e in prof.key_averages()}, "cpu": cpu,
+            "steps": steps}
+
+
+def where_members_go(data: str, windows: dict, members: int, epochs: int) -> None:
+    """Why 8 members cost what they cost at width 32: profile `members` and 2x `members` trained
+    together and print, per torch op, the extra time one more member costs per step (the c of a
+    step's cost o + c x members), and the fixed part o."""
+    values = {**MLP, "epochs": epochs, "patience": 0}
+    base = {"data": data, "windows": windows, "architecture": "mlp", "values": values, "mode": "profile"}
+    few, many = (run_case(REPO, {**base, "members": m}) for m in (members, 2 * members))
+    steps = few["steps"]
+    per = {k: (many["ops"].get(k, 0.0) - few["ops"].get(k, 0.0)) / members / steps * 1e6
+           for k in set(few["ops"]) | set(many["ops"])}
+    c = (many["cpu"] - few["cpu"]) / members / steps * 1e3
+    o = few["cpu"] / steps * 1e3 - members * c
+    print(f"mlp 32, {members} and {2 * members} members together, {steps} steps: a step costs "
+          f"o + c x members with o = {o:.3f} ms and c = {c:.3f} ms (CPU), so 8 together / 1 alone "
+          f"is about (o + 8c) / (o + c) = {(o + 8 * c) / (o + c):.2f}")
+    print("the extra member's cost per step by torch op (profiler self time, microseconds; the "
+          "profiler's own cost per op is in o):")
+    for k, v in sorted(per.items(), key=lambda kv: -kv[1])[:12]:
+        print(f"  {k:<32} {v:6.1f}")
 
 
 def grouped_conv(members: int, steps: int = 30) -> tuple[float, float]:
@@ -129,6 +175,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--before", default="16749ae", help="git revision of the code before batching")
+    parser.add_argument("--where", action="store_true",
+                        help="only profile where an extra member's time goes (mlp 32), then stop")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -136,6 +184,8 @@ def main() -> None:
         return worker(args)
     root = Path(tempfile.mkdtemp(prefix="tunelab-bench-batched-"))
     data, windows, specs = setup(root)
+    if args.where:
+        return where_members_go(data, windows, args.members, args.epochs)
     before = old_tree(args.before, root / "before") if args.device == "cpu" else None  # a GPU copy has no git
     print(f"machine: {machine()}; 1 torch thread; {args.members} members; {args.epochs} epochs; "
           f"device {args.device}; before = {args.before}")
