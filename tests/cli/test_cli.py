@@ -40,6 +40,23 @@ def test_plan_says_how_many_jobs_train_when_trials_of_one_shape_are_grouped(work
     assert "= 10 runs in 5 jobs\n" in capsys.readouterr().out
 
 
+def test_plan_of_a_study_with_rungs_counts_rung_jobs_per_scientific_value(workdir, monkeypatch, capsys):
+    """Rung jobs train one trial each (trials_per_job does not apply), and each hidden_size value
+    takes a third of its own three trials on: 6 trials to 1 epoch, 2 to 3, 2 to 9."""
+    monkeypatch.chdir(workdir)
+    study = tiny_study(search={"fidelity": {"min_epochs": 1, "eta": 3}}, trials_per_job=4, confirm_seeds=0)
+    study["hyperparameters"].update(epochs=9, learning_rate={"role": "nuisance",
+                                                             "feasible_points": [0.001, 0.003, 0.01]})
+    write_study(workdir, "rungs", study)
+    assert main(["plan", "rungs", "--month", "2026-11"]) == 0
+    out = capsys.readouterr().out
+    assert ("2 periods x 6 trials x 2 seeds = 24 runs, trained in successive-halving rungs (eta 3; each "
+            "scientific value's trials are promoted among themselves): at most 6 trials to 1 epoch, "
+            "2 to 3 and 2 to 9, in 20 jobs of one trial each, 41% of the epochs") in out
+    assert "trials_per_job" not in out and "confirmation: up to 1 trial x 2 periods" in out
+    assert "in all: up to 28 runs in 22 jobs" in out  # the baseline's 2 confirmation jobs besides
+
+
 def test_status_of_a_study_with_nothing_finished(workdir, monkeypatch, capsys):
     monkeypatch.chdir(workdir)
     assert main(["status", "nothing"]) == 0
@@ -124,7 +141,7 @@ def test_plan_without_confirmation_seeds_counts_the_baselines_runs(workdir, monk
     write_study(workdir, "tiny", tiny_study(confirm_seeds=0))
     assert main(["plan", "tiny", "--month", "2026-11"]) == 0
     out = capsys.readouterr().out  # the baseline (hidden_size 64 is not drawn) on the study's seeds
-    assert "confirmation: up to 1 trials x 2 periods x 2 seeds = 4 runs in 2 jobs" in out
+    assert "confirmation: up to 1 trial x 2 periods x 2 seeds = 4 runs in 2 jobs" in out
     assert "in all: up to 12 runs in 6 jobs" in out
 
 

@@ -197,20 +197,21 @@ def cmd_plan(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     search_runs = len(plan.periods) * len(plan.trials) * len(sp.study.seeds)
     print(f"study {plan.study}, month {plan.month}: {len(plan.periods)} periods x "
-          f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = "
-          f"{search_runs} runs in {len(plan.jobs())} jobs" + _grouped_note(plan))
+          f"{len(plan.trials)} trials x {len(sp.study.seeds)} seeds = {search_runs} runs"
+          + (_rungs_note(sp) if sp.rungs else f" in {len(plan.jobs())} jobs" + _grouped_note(plan)))
     carried = [t for t in plan.trials if t.carried]
     if carried:  # warm_start: their runs on periods last month shared are on disk already
         print(f"  {len(carried)} of the trials carried over from {carried[0].carried} (warm_start); "
               "their runs on the periods both months share are reused")
     adaptive_runs, adaptive_jobs = _adaptive_size(sp)
     confirm = confirmation_size(plan)
-    print(f"confirmation: up to {confirm['trials']} trials x {len(plan.periods)} periods x "
+    print(f"confirmation: up to {confirm['trials']} trial{'' if confirm['trials'] == 1 else 's'} x "
+          f"{len(plan.periods)} periods x "
           f"{confirm['seeds']} seeds = {confirm['runs']} runs in {confirm['jobs']} jobs "
           "(the baseline and the best trial of each scientific value, retrained on fresh seeds "
           "before the decision)")
     print(f"in all: up to {search_runs + adaptive_runs + confirm['runs']} runs in "
-          f"{len(plan.jobs()) + adaptive_jobs + confirm['jobs']} jobs")
+          f"{_search_jobs(sp) + adaptive_jobs + confirm['jobs']} jobs")
     on_disk = _on_disk_line(sp)
     if on_disk:
         print(on_disk)
@@ -256,6 +257,33 @@ def _grouped_note(plan) -> str:
     return (f"; {processes} of them train (trials_per_job {plan.trials_per_job}: the trials of one "
             "shape on one period train together, the other jobs link their files; a changed trial "
             "retrains its group)")
+
+
+def _search_jobs(sp) -> int:
+    """The search's training jobs: one per trial, rung, period and seed block with rungs, else the plan's."""
+    if not sp.rungs:
+        return len(sp.plan.jobs())
+    from tunelab.search.rungs import rung_sizes
+
+    return sum(rung_sizes(sp.rungs)[0].values()) * len(sp.plan.periods) * len(sp.plan.seed_blocks)
+
+
+def _rungs_note(sp) -> str:
+    """With search.fidelity: how many trials train to each rung, in how many jobs, at what share
+    of the epochs of training every trial fully (at most: a hopeless or diverged trial stops sooner)."""
+    from tunelab.search.rungs import rung_sizes
+
+    counts, share = rung_sizes(sp.rungs)
+    steps = [f"{n} to {e}" for e, n in counts.items()]
+    first = next(iter(counts))
+    steps[0] = steps[0].replace(" to ", " trials to ") + (" epoch" if first == 1 else " epochs")
+    ladder = ", ".join(steps[:-1]) + f" and {steps[-1]}" if len(steps) > 1 else steps[0]
+    jobs = _search_jobs(sp)
+    apart = "; each scientific value's trials are promoted among themselves" \
+        if any(b.group for b in sp.rungs.brackets) else ""
+    return (f", trained in successive-halving rungs (eta {sp.rungs.eta}{apart}): at most "
+            f"{ladder}, in {jobs} jobs of one trial each, {share:.0%} of the epochs that training "
+            "every trial fully would take")
 
 
 def _adaptive_size(sp) -> tuple[int, int]:

@@ -121,6 +121,21 @@ def split_groups(trials: list[str], groups: list[str] | None) -> list[tuple[str,
     return list(out.items())
 
 
+def rung_sizes(plan: RungPlan) -> tuple[dict[int, int], float]:
+    """The most trials that train to each rung's epochs (every bracket and group together), and
+    the share of the epochs of training every trial fully that those rungs take."""
+    counts: dict[int, int] = {}
+    spent = 0
+    for b in plan.brackets:
+        entered, before = len(b.trials), 0
+        for r, epochs in enumerate(b.epochs):
+            counts[epochs] = counts.get(epochs, 0) + entered
+            spent += entered * (epochs - before)
+            entered, before = b.keep(r, entered), epochs
+    trials = sum(len(b.trials) for b in plan.brackets)
+    return dict(sorted(counts.items())), spent / (trials * plan.full_epochs) if trials else float("nan")
+
+
 def rung_dir(study: str, epochs: int, period: str, trial: str, block: str) -> str:
     return f"results/{study}/rungs/e{epochs}/{period}/{trial}/{block}"
 
