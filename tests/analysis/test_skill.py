@@ -101,8 +101,27 @@ def test_a_trial_that_beats_the_simple_forecasts_on_average_but_not_on_a_period_
         "on p1: a and 1 more; on p1, p2: b"
     assert period_losses(trials, None, "valid_mse") == {}
     assert period_loss_count({tid(1): [PERIODS[1]]}, 2) == \
-        "1 of the 2 trials that beat it on average loses to the best simple forecast on a period"
+        "1 of the 2 trials that beat it in skill loses to the best simple forecast on a period"
     assert period_loss_count({"a": ["p1"], "b": ["p1"]}, 2).startswith("All 2 trials that beat it "
-                                                                       "on average lose to")
+                                                                       "in skill lose to")
     easy = baselines_frame({"linear": {PERIODS[0]: 0.10, PERIODS[1]: 0.10}})  # every trial loses
     assert losers(trials, easy, "valid_mse") and period_losses(trials, easy, "valid_mse") == {}
+
+
+def test_a_trial_ahead_in_skill_but_behind_on_the_mean_is_named():
+    """A real leaderboard said every trial trained fully beats linear, beside a best trial whose mean
+    valid_mse (0.4718) was above linear's (0.4696): skill counts each period the same, the mean
+    follows the period with the larger errors. Both are true; the report must say the second."""
+    from tunelab.analysis.skill import behind_on_the_mean, behind_on_the_mean_words
+
+    _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60}),   # skill +0.12, mean 2.00
+                        trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 3.20})])  # skill +0.10, mean 1.85
+    frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})  # mean 1.95
+    assert losers(trials, frame, "valid_mse") == []
+    assert skill_scores(trials, frame, "valid_mse").at[tid(1), "skill"] > 0
+    assert behind_on_the_mean(trials, frame, "valid_mse") == [tid(1)]
+    assert behind_on_the_mean(trials, frame, "valid_mse", among={tid(2)}) == []
+    assert behind_on_the_mean_words([tid(1)], best_simple(frame, "valid_mse"), "valid_mse") == (
+        "By the mean valid_mse over periods, which weighs the periods with larger errors more, "
+        f"linear's 1.95 is still no worse than one of the trials that beat it in skill ({tid(1)}).")
+    assert behind_on_the_mean(trials, None, "valid_mse") == []

@@ -126,3 +126,22 @@ def test_no_hyperparameter_shown_to_matter_is_found_beside_an_interval_that_clea
                                 "to matter, and importance.csv's interval of learning_rate stays above 0.05"]
     table.assign(low=0.01).to_csv(folder / "importance.csv", index=False)
     assert findings(folder) == []
+
+
+def test_every_trial_beats_must_say_where_the_mean_disagrees(tmp_path):
+    """'Every trial beats linear' (in skill) beside a trial whose mean valid_mse is above linear's,
+    unsaid: a reader sees the lower error lose."""
+    from analysis_data import PERIODS, tables, trial
+
+    _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60})])  # skill > 0, mean 2.00
+    said = GOOD + "\nEvery feasible trial beats the best simple baseline (linear) in skill on average over periods.\n"
+    folder = study(tmp_path, said, loses=())
+    trials.to_csv(folder / "trials.csv", index=False)
+    pd.DataFrame([{"study": "s", "baseline": "linear", "period": p, "valid_mse": v}
+                  for p, v in ((PERIODS[0], 0.60), (PERIODS[1], 3.30))]).to_csv(folder / "baselines.csv", index=False)
+    (folder / "summary.json").write_text(json.dumps({"verdict": "REJECT", "objective": "valid_mse"}))
+    found = findings(folder)
+    assert [f for f in found if f.startswith("skill_claim_told")], found
+    (folder / "report.md").write_text(said + "By the mean valid_mse over periods, which weighs the periods "
+                                      "with larger errors more, linear's 1.95 is still no worse than ...\n")
+    assert findings(folder) == []

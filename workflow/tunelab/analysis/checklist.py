@@ -32,6 +32,9 @@ import pandas as pd
 
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.skill import (
+    IN_SKILL,
+    behind_on_the_mean,
+    behind_on_the_mean_words,
     best_simple,
     label,
     losers,
@@ -427,8 +430,11 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
                    f"({fmt(value)}), the best simple baseline.")
     else:
         verdict = "ok"
-        summary = (f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline, on "
-                   "average over periods.")
+        summary = f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline, {IN_SKILL}."
+    behind = behind_on_the_mean(trials, baselines, context["objective"])
+    if behind:
+        verdict = "note" if verdict == "ok" else verdict
+        summary += " " + behind_on_the_mean_words(behind, best, context["objective"])
     losses = period_losses(trials, baselines, context["objective"])
     if losses:
         verdict = "note" if verdict == "ok" else verdict

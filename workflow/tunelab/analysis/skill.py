@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.tables import overall, per_period
+from tunelab.fmt import fmt
 
 LABELS = {"persistence": "persistence", "training_mean": "training mean", "linear": "linear"}
 
@@ -110,14 +111,42 @@ def period_losses(trials: pd.DataFrame, baselines: pd.DataFrame | None, objectiv
     return {t: by_trial[t] for t in order if t in by_trial.index}
 
 
+IN_SKILL = ("in skill on average over periods (its error against the best simple forecast's on "
+            "each period, so every period counts the same)")
+
+
 def period_loss_count(losses: dict[str, list[str]], beating: int) -> str:
-    """'All 12 trials that beat it on average lose to the best simple forecast on a period', or
+    """'All 12 trials that beat it in skill lose to the best simple forecast on a period', or
     '1 of the 5 trials ... loses ...': the trials of `losses` among the `beating` ones."""
     n = len(losses)
     subject = (f"All {n} trials" if n > 1 else "The one trial") if n == beating else \
         f"{n} of the {beating} trials"
     verb = "loses" if n == 1 else "lose"
-    return f"{subject} that beat it on average {verb} to the best simple forecast on a period"
+    return f"{subject} that beat it in skill {verb} to the best simple forecast on a period"
+
+
+def behind_on_the_mean(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str,
+                       among: set[str] | None = None) -> list[str]:
+    """The trials that beat the simple forecasts in skill (not `losers`; within `among` where given)
+    whose mean objective over periods is still no better than the best simple baseline's mean:
+    the raw mean weighs the periods with larger errors more, skill weighs every period the same."""
+    best = best_simple(baselines, objective)
+    if best is None:
+        return []
+    lose = set(losers(trials, baselines, objective))
+    rows = overall(trials).dropna(subset=["objective_mean"]).sort_values(["objective_mean", "trial"],
+                                                                         kind="stable")
+    behind = rows[(rows["objective_mean"] >= best[1]) & ~rows["trial"].isin(lose)]["trial"]
+    return [t for t in behind if among is None or t in among]
+
+
+def behind_on_the_mean_words(behind: list[str], best: tuple[str, float], objective: str) -> str:
+    """The sentence that says a skill claim and the mean disagree, naming the trials."""
+    names = ", ".join(behind[:6]) + (f" and {len(behind) - 6} more" if len(behind) > 6 else "")
+    subject = f"{len(behind)} of the trials" if len(behind) > 1 else "one of the trials"
+    return (f"By the mean {objective} over periods, which weighs the periods with larger errors "
+            f"more, {label(best[0])}'s {fmt(best[1])} is still no worse than {subject} that beat it "
+            f"in skill ({names}).")
 
 
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:

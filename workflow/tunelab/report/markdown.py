@@ -18,7 +18,10 @@ import pandas as pd
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.isolation import describe_isolation, isolation_info
 from tunelab.analysis.skill import (
+    IN_SKILL,
     baseline_rows,
+    behind_on_the_mean,
+    behind_on_the_mean_words,
     best_simple,
     label,
     losers,
@@ -111,8 +114,11 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
                      f"(the best simple baseline; negative skill): {', '.join(lose[:10])}"
                      + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
     else:
-        lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}) on "
-                     "average over periods.")
+        lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}) {IN_SKILL}.")
+    trained = None if not stopped else set(overall(trials)["trial"]) - stopped
+    behind = behind_on_the_mean(trials, baselines, objective, trained)
+    if behind:  # they beat it in skill, not on the mean the objective column shows
+        lines.append(behind_on_the_mean_words(behind, best, objective))
     losses = period_losses(trials, baselines, objective)
     if losses:
         lines.append(f"**{period_loss_count(losses, n - len(lose))}** ({period_loss_words(losses)}).")
@@ -126,8 +132,8 @@ def rung_losers(lose: list[str], stopped: set[str], n: int, simple: str) -> str:
     rest = len(lose) - len(full)
     late = f"{rest} of the {len(stopped)} trials stopped at a rung are worse too, measured after fewer epochs."
     if not full:
-        return (f"Every trial trained to the full budget beats {simple} (the best simple baseline) on "
-                "average over periods; " + late)
+        return (f"Every trial trained to the full budget beats {simple} (the best simple baseline) "
+                f"{IN_SKILL}; " + late)
     return (f"**{len(full)} of the {n - len(stopped)} trials trained to the full budget are worse than "
             f"{simple}** (the best simple baseline): {', '.join(full[:10])}; " + late)
 

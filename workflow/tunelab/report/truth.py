@@ -152,13 +152,32 @@ def importance_shown_agrees(report: str, files: dict) -> list[str]:
             f"{', '.join(clear)} stays above {NOTHING}"] if clear else []
 
 
+def skill_claim_told(report: str, files: dict) -> list[str]:
+    """'Every trial beats the simple forecasts' is a claim about skill (every period counts the
+    same); where the mean objective the leaderboard shows says otherwise for some of them, the
+    report must say so, or a reader sees a trial 'beat' a baseline with the lower error."""
+    from tunelab.analysis.skill import behind_on_the_mean
+
+    trials, baselines = files["trials"], files.get("baselines")
+    if trials is None or baselines is None or not EVERY_BEATS.search(report):
+        return []
+    behind = behind_on_the_mean(trials, baselines, files["summary"]["objective"])
+    if behind and "which weighs the periods with larger errors more" not in report:
+        return [f"the report says every trial beats the simple forecasts, and the mean "
+                f"{files['summary']['objective']} of {', '.join(behind[:5])} is no better than the "
+                "best simple baseline's, unsaid"]
+    return []
+
+
 CHECKS = (verdict_agrees, simple_forecast_told, lost_periods_named, products_add_up, no_zero_std, question_agrees,
           adaptive_told, month_explained, images_exist, no_bare_missing, rungs_marked,
-          every_trial_beats_qualified, noiseless_test_told, importance_shown_agrees)
+          every_trial_beats_qualified, noiseless_test_told, importance_shown_agrees, skill_claim_told)
 
 
 def read_study(folder: str | Path) -> tuple[str, dict]:
     import pandas as pd
+
+    from tunelab.analysis.skill import read_baselines
 
     folder = Path(folder)
     runs, trials, importance = folder / "runs.csv", folder / "trials.csv", folder / "importance.csv"
@@ -167,7 +186,8 @@ def read_study(folder: str | Path) -> tuple[str, dict]:
              "decision": json.loads((folder / "decision.json").read_text()),
              "summary": json.loads((folder / "summary.json").read_text()),
              "runs": pd.read_csv(runs, keep_default_na=False, na_values=[""]) if runs.exists() else None,
-             "importance": pd.read_csv(importance) if importance.exists() else None}
+             "importance": pd.read_csv(importance) if importance.exists() else None,
+             "baselines": read_baselines(folder / "baselines.csv")}
     return (folder / "report.md").read_text(), files
 
 
@@ -180,11 +200,12 @@ def findings(folder: str | Path) -> list[str]:
 def main(argv: list[str]) -> int:
     found = 0
     for folder in argv or ["results/default"]:
-        for finding in findings(folder):
+        said = findings(folder)
+        for finding in said:
             print(f"{folder}: {finding}")
-            found += 1
-        if not found:
+        if not said:
             print(f"{folder}: the report agrees with its files ({len(CHECKS)} checks)")
+        found += len(said)
     return 1 if found else 0
 
 
