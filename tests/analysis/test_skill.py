@@ -125,3 +125,17 @@ def test_a_trial_ahead_in_skill_but_behind_on_the_mean_is_named():
         "By the mean valid_mse over periods, which weighs the periods with larger errors more, "
         f"linear's 1.95 is still no worse than one of the trials that beat it in skill ({tid(1)}).")
     assert behind_on_the_mean(trials, None, "valid_mse") == []
+
+
+def test_a_trial_worse_in_skill_but_ahead_on_the_mean_is_named():
+    """The mirror case, found on three real studies: a trial marked 'worse than persistence' beside
+    a mean valid_mse below persistence's, because it wins the period with the large errors."""
+    from tunelab.analysis.skill import ahead_on_the_mean, ahead_on_the_mean_words
+
+    _, trials = tables([trial(1, {PERIODS[0]: 0.80, PERIODS[1]: 3.00})])  # skill -0.12, mean 1.90
+    frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})  # mean 1.95
+    assert losers(trials, frame, "valid_mse") == [tid(1)]
+    assert ahead_on_the_mean(trials, frame, "valid_mse") == [tid(1)]
+    assert ahead_on_the_mean_words([tid(1)], best_simple(frame, "valid_mse"), "valid_mse") == (
+        "By the mean valid_mse over periods, which weighs the periods with larger errors more, one of "
+        f"the trials worse than linear in skill is ahead of its 1.95 ({tid(1)}).")

@@ -143,5 +143,10 @@ def test_every_trial_beats_must_say_where_the_mean_disagrees(tmp_path):
     found = findings(folder)
     assert [f for f in found if f.startswith("skill_claim_told")], found
     (folder / "report.md").write_text(said + "By the mean valid_mse over periods, which weighs the periods "
-                                      "with larger errors more, linear's 1.95 is still no worse than ...\n")
+                                      "with larger errors more, linear's 1.95 is still no worse than one of "
+                                      "the trials that beat it in skill (t1).\n")
     assert findings(folder) == []
+    _, worse = tables([trial(1, {PERIODS[0]: 0.80, PERIODS[1]: 3.00})])  # worse in skill, mean 1.90
+    worse.to_csv(folder / "trials.csv", index=False)
+    found = findings(folder)
+    assert [f for f in found if f.startswith("skill_claim_told") and "worse than it" in f], found

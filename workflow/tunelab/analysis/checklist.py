@@ -33,6 +33,8 @@ import pandas as pd
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.skill import (
     IN_SKILL,
+    ahead_on_the_mean,
+    ahead_on_the_mean_words,
     behind_on_the_mean,
     behind_on_the_mean_words,
     best_simple,
@@ -422,12 +424,12 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     if top:
         verdict = "warning"
         summary = (f"{len(lose)} of {n} trials, {len(top)} of them among the best, are worse than "
-                   f"{name} ({fmt(value)}), the best simple baseline: the model learns less than the "
-                   "obvious forecast; check the inputs, the scaling and the training budget.")
+                   f"{name} ({fmt(value)}), the best simple baseline, in skill: the model learns less "
+                   "than the obvious forecast; check the inputs, the scaling and the training budget.")
     elif lose:
         verdict = "note"
         summary = (f"{len(lose)} of {n} trials (none of the best) are worse than {name} "
-                   f"({fmt(value)}), the best simple baseline.")
+                   f"({fmt(value)}), the best simple baseline, in skill.")
     else:
         verdict = "ok"
         summary = f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline, {IN_SKILL}."
@@ -435,6 +437,9 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     if behind:
         verdict = "note" if verdict == "ok" else verdict
         summary += " " + behind_on_the_mean_words(behind, best, context["objective"])
+    ahead = ahead_on_the_mean(trials, baselines, context["objective"])
+    if ahead:
+        summary += " " + ahead_on_the_mean_words(ahead, best, context["objective"])
     losses = period_losses(trials, baselines, context["objective"])
     if losses:
         verdict = "note" if verdict == "ok" else verdict

@@ -130,23 +130,47 @@ def behind_on_the_mean(trials: pd.DataFrame, baselines: pd.DataFrame | None, obj
     """The trials that beat the simple forecasts in skill (not `losers`; within `among` where given)
     whose mean objective over periods is still no better than the best simple baseline's mean:
     the raw mean weighs the periods with larger errors more, skill weighs every period the same."""
+    return _skill_against_mean(trials, baselines, objective, among)[0]
+
+
+def ahead_on_the_mean(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str) -> list[str]:
+    """The mirror case: `losers` (worse in skill) whose mean objective beats the best simple
+    baseline's mean."""
+    return _skill_against_mean(trials, baselines, objective, None)[1]
+
+
+def _skill_against_mean(trials, baselines, objective, among) -> tuple[list[str], list[str]]:
     best = best_simple(baselines, objective)
     if best is None:
-        return []
+        return [], []
     lose = set(losers(trials, baselines, objective))
     rows = overall(trials).dropna(subset=["objective_mean"]).sort_values(["objective_mean", "trial"],
                                                                          kind="stable")
     behind = rows[(rows["objective_mean"] >= best[1]) & ~rows["trial"].isin(lose)]["trial"]
-    return [t for t in behind if among is None or t in among]
+    ahead = rows[(rows["objective_mean"] < best[1]) & rows["trial"].isin(lose)]["trial"].tolist()
+    return [t for t in behind if among is None or t in among], ahead
+
+
+def _some(trials: list[str], limit: int = 6) -> str:
+    return ", ".join(trials[:limit]) + (f" and {len(trials) - limit} more" if len(trials) > limit else "")
+
+
+MEAN_WEIGHS = "By the mean {objective} over periods, which weighs the periods with larger errors more, "
 
 
 def behind_on_the_mean_words(behind: list[str], best: tuple[str, float], objective: str) -> str:
     """The sentence that says a skill claim and the mean disagree, naming the trials."""
-    names = ", ".join(behind[:6]) + (f" and {len(behind) - 6} more" if len(behind) > 6 else "")
     subject = f"{len(behind)} of the trials" if len(behind) > 1 else "one of the trials"
-    return (f"By the mean {objective} over periods, which weighs the periods with larger errors "
-            f"more, {label(best[0])}'s {fmt(best[1])} is still no worse than {subject} that beat it "
-            f"in skill ({names}).")
+    return (MEAN_WEIGHS.format(objective=objective) + f"{label(best[0])}'s {fmt(best[1])} is still "
+            f"no worse than {subject} that beat it in skill ({_some(behind)}).")
+
+
+def ahead_on_the_mean_words(ahead: list[str], best: tuple[str, float], objective: str) -> str:
+    """The mirror sentence: trials marked worse in skill whose mean is the lower."""
+    subject = f"{len(ahead)} of the trials" if len(ahead) > 1 else "one of the trials"
+    verb = "are" if len(ahead) > 1 else "is"
+    return (MEAN_WEIGHS.format(objective=objective) + f"{subject} worse than {label(best[0])} in "
+            f"skill {verb} ahead of its {fmt(best[1])} ({_some(ahead)}).")
 
 
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:

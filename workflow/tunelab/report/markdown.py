@@ -19,6 +19,8 @@ from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.isolation import describe_isolation, isolation_info
 from tunelab.analysis.skill import (
     IN_SKILL,
+    ahead_on_the_mean,
+    ahead_on_the_mean_words,
     baseline_rows,
     behind_on_the_mean,
     behind_on_the_mean_words,
@@ -119,6 +121,9 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
     behind = behind_on_the_mean(trials, baselines, objective, trained)
     if behind:  # they beat it in skill, not on the mean the objective column shows
         lines.append(behind_on_the_mean_words(behind, best, objective))
+    ahead = ahead_on_the_mean(trials, baselines, objective)
+    if ahead:  # marked worse in skill beside a mean below the baseline's
+        lines.append(ahead_on_the_mean_words(ahead, best, objective))
     losses = period_losses(trials, baselines, objective)
     if losses:
         lines.append(f"**{period_loss_count(losses, n - len(lose))}** ({period_loss_words(losses)}).")
