@@ -135,7 +135,8 @@ def rung_losers(lose: list[str], stopped: set[str], n: int, simple: str) -> str:
     stopped (measured after fewer epochs: not the same claim)."""
     full = [t for t in lose if t not in stopped]
     rest = len(lose) - len(full)
-    late = f"{rest} of the {len(stopped)} trials stopped at a rung are worse too, measured after fewer epochs."
+    late = (f"{rest} of the {len(stopped)} trials stopped at a rung are worse{' too' if full else ''}, "
+            "measured after fewer epochs.")
     if not full:
         return (f"Every trial trained to the full budget beats {simple} (the best simple baseline) "
                 f"{IN_SKILL}; " + late)
