@@ -175,6 +175,8 @@ def rule_mutants() -> list[Mutant]:
     base = tiny_study()
     rungs = put(base, ("search", "fidelity"), {"min_epochs": 1, "brackets": 3, "eta": 2})
     rungs["hyperparameters"].update(epochs=8, hidden_size=8)
+    per_value = put(base, ("search", "fidelity"), {"min_epochs": 1, "brackets": 2, "eta": 2})
+    per_value["hyperparameters"].update(epochs=8)  # hidden_size scientific: 1 trial per value
     cnn = put(base, ("architecture",), "cnn")
     cnn["hyperparameters"] = {"kernel_size": 50, "epochs": 2, "learning_rate": 0.01,
                               "channels": {"role": "scientific", "feasible_points": [4, 8]}}
@@ -188,6 +190,8 @@ def rule_mutants() -> list[Mutant]:
         Mutant("search.fidelity.min_epochs:epochs-1", ("search.fidelity.min_epochs",),
                put(put(base, ("search", "fidelity"), {"min_epochs": 1}), ("hyperparameters", "epochs"), 1)),
         Mutant("search.fidelity.brackets:one-trial", ("search.fidelity.brackets", "1 trial(s)"), rungs),
+        Mutant("search.fidelity.brackets:one-trial-per-value",
+               ("search.fidelity.brackets", "1 trial(s) of hidden_size=", "brackets of its own"), per_value),
         Mutant("hyperparameters.kernel_size:above-lags", ("hyperparameters.kernel_size", "task.lags 6"), cnn),
         Mutant("search.then:nothing-to-search", ("search.then",),
                put(put(base, ("search", "then"), {"algorithm": "bayesian"}),

@@ -40,7 +40,8 @@ def test_trials_a_rung_stopped_are_not_counted_with_those_trained_fully():
     assert "2 of the 3 trials stopped at a rung are worse too, measured after fewer epochs" in text
     none = rung_losers(["t2"], {"t2"}, 3, "linear")
     assert none.startswith("Every trial trained to the full budget beats linear")
-    assert "1 of the 1 trials stopped at a rung are worse, measured" in none  # not 'worse too'
+    assert "; the one trial stopped at a rung is worse, measured" in none  # not 'worse too'
+    assert "the one trial stopped at a rung is not worse" in rung_losers(["t1"], {"t2"}, 3, "linear")
 
 
 def test_agreement_is_named_by_the_weaker_of_its_two_measures():

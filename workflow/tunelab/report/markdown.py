@@ -135,13 +135,14 @@ def rung_losers(lose: list[str], stopped: set[str], n: int, simple: str) -> str:
     stopped (measured after fewer epochs: not the same claim)."""
     full = [t for t in lose if t not in stopped]
     rest = len(lose) - len(full)
-    late = (f"{rest} of the {len(stopped)} trials stopped at a rung are worse{' too' if full else ''}, "
-            "measured after fewer epochs.")
+    subject = f"{rest} of the {len(stopped)} trials stopped at a rung are" if len(stopped) > 1 else \
+        f"the one trial stopped at a rung is{'' if rest else ' not'}"
+    late = f"{subject} worse{' too' if full and rest else ''}, measured after fewer epochs."
     if not full:
         return (f"Every trial trained to the full budget beats {simple} (the best simple baseline) "
                 f"{IN_SKILL}; " + late)
     return (f"**{len(full)} of the {n - len(stopped)} trials trained to the full budget are worse than "
-            f"{simple}** (the best simple baseline): {', '.join(full[:10])}; " + late)
+            f"{simple}** (the best simple baseline; negative skill): {', '.join(full[:10])}; " + late)
 
 
 def summary_numbers(trials, runs, variance, checklist, decision, context, baselines=None) -> dict:
