@@ -147,8 +147,12 @@ def plan_rungs(study: Study, plan: Plan) -> RungPlan | None:
     fidelity = study.search.fidelity
     if not fidelity:
         return None
-    groups = None if study.joint else [t.group for t in plan.trials]  # per_scientific: promoted apart
-    return make_rung_plan(fidelity, _full_epochs(plan), [t.id for t in plan.trials], groups)
+    return make_rung_plan(fidelity, _full_epochs(plan), [t.id for t in plan.trials], _rung_groups(study, plan))
+
+
+def _rung_groups(study: Study, plan: Plan) -> list[str] | None:
+    """Each trial's scientific values in per_scientific mode (each value is promoted apart), else None."""
+    return None if study.joint else [t.group for t in plan.trials]
 
 
 def _full_epochs(plan: Plan) -> int:
@@ -171,8 +175,8 @@ def check_rungs(study: Study, plan: Plan) -> None:
                          f"trials' epochs ({full}): one rung, nothing is halved; lower min_epochs "
                          "(or raise hyperparameters.epochs), or drop search.fidelity")
     brackets = min(fidelity.brackets, len(rungs))
-    groups = None if study.joint else [t.group for t in plan.trials]
-    group, trials = min(split_groups([t.id for t in plan.trials], groups), key=lambda g: len(g[1]))
+    group, trials = min(split_groups([t.id for t in plan.trials], _rung_groups(study, plan)),
+                        key=lambda g: len(g[1]))
     sizes = bracket_sizes(len(trials), brackets, fidelity.eta, len(rungs))
     if fidelity.brackets > len(rungs) or 0 in sizes:
         where = f"the {len(trials)} trial(s) of {group} (each scientific value has brackets of its own)" \
