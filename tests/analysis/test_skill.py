@@ -112,30 +112,30 @@ def test_a_trial_ahead_in_skill_but_behind_on_the_mean_is_named():
     """A real leaderboard said every trial trained fully beats linear, beside a best trial whose mean
     valid_mse (0.4718) was above linear's (0.4696): skill counts each period the same, the mean
     follows the period with the larger errors. Both are true; the report must say the second."""
-    from tunelab.analysis.skill import behind_on_the_mean, behind_on_the_mean_words
+    from tunelab.analysis.skill import mean_disagreement_lines, mean_disagreements
 
     _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60}),   # skill +0.12, mean 2.00
                         trial(2, {PERIODS[0]: 0.50, PERIODS[1]: 3.20})])  # skill +0.10, mean 1.85
     frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})  # mean 1.95
     assert losers(trials, frame, "valid_mse") == []
     assert skill_scores(trials, frame, "valid_mse").at[tid(1), "skill"] > 0
-    assert behind_on_the_mean(trials, frame, "valid_mse") == [tid(1)]
-    assert behind_on_the_mean(trials, frame, "valid_mse", among={tid(2)}) == []
-    assert behind_on_the_mean_words([tid(1)], best_simple(frame, "valid_mse"), "valid_mse") == (
+    assert mean_disagreements(trials, frame, "valid_mse") == ([tid(1)], [])
+    assert tid(2) not in mean_disagreements(trials, frame, "valid_mse")[0]  # its mean is below linear's
+    assert mean_disagreement_lines(trials, frame, "valid_mse") == [
         "By the mean valid_mse over periods, which weighs the periods with larger errors more, "
-        f"linear's 1.95 is still no worse than one of the trials that beat it in skill ({tid(1)}).")
-    assert behind_on_the_mean(trials, None, "valid_mse") == []
+        f"linear's 1.95 is still no worse than one of the trials that beat it in skill ({tid(1)})."]
+    assert mean_disagreements(trials, None, "valid_mse") == ([], [])
 
 
 def test_a_trial_worse_in_skill_but_ahead_on_the_mean_is_named():
     """The mirror case, found on three real studies: a trial marked 'worse than persistence' beside
     a mean valid_mse below persistence's, because it wins the period with the large errors."""
-    from tunelab.analysis.skill import ahead_on_the_mean, ahead_on_the_mean_words
+    from tunelab.analysis.skill import mean_disagreement_lines, mean_disagreements
 
     _, trials = tables([trial(1, {PERIODS[0]: 0.80, PERIODS[1]: 3.00})])  # skill -0.12, mean 1.90
     frame = baselines_frame({"linear": {PERIODS[0]: 0.60, PERIODS[1]: 3.30}})  # mean 1.95
     assert losers(trials, frame, "valid_mse") == [tid(1)]
-    assert ahead_on_the_mean(trials, frame, "valid_mse") == [tid(1)]
-    assert ahead_on_the_mean_words([tid(1)], best_simple(frame, "valid_mse"), "valid_mse") == (
+    assert mean_disagreements(trials, frame, "valid_mse") == ([], [tid(1)])
+    assert mean_disagreement_lines(trials, frame, "valid_mse") == [
         "By the mean valid_mse over periods, which weighs the periods with larger errors more, one of "
-        f"the trials worse than linear in skill is ahead of its 1.95 ({tid(1)}).")
+        f"the trials worse than linear in skill is ahead of its 1.95 ({tid(1)})."]

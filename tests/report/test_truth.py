@@ -131,7 +131,7 @@ def test_no_hyperparameter_shown_to_matter_is_found_beside_an_interval_that_clea
 def test_every_trial_beats_must_say_where_the_mean_disagrees(tmp_path):
     """'Every trial beats linear' (in skill) beside a trial whose mean valid_mse is above linear's,
     unsaid: a reader sees the lower error lose."""
-    from analysis_data import PERIODS, tables, trial
+    from analysis_data import PERIODS, tables, tid, trial
 
     _, trials = tables([trial(1, {PERIODS[0]: 0.40, PERIODS[1]: 3.60})])  # skill > 0, mean 2.00
     said = GOOD + "\nEvery feasible trial beats the best simple baseline (linear) in skill on average over periods.\n"
@@ -144,9 +144,9 @@ def test_every_trial_beats_must_say_where_the_mean_disagrees(tmp_path):
     assert [f for f in found if f.startswith("skill_claim_told")], found
     (folder / "report.md").write_text(said + "By the mean valid_mse over periods, which weighs the periods "
                                       "with larger errors more, linear's 1.95 is still no worse than one of "
-                                      "the trials that beat it in skill (t1).\n")
+                                      f"the trials that beat it in skill ({tid(1)}).\n")
     assert findings(folder) == []
     _, worse = tables([trial(1, {PERIODS[0]: 0.80, PERIODS[1]: 3.00})])  # worse in skill, mean 1.90
     worse.to_csv(folder / "trials.csv", index=False)
     found = findings(folder)
-    assert [f for f in found if f.startswith("skill_claim_told") and "worse than it" in f], found
+    assert [f for f in found if f.startswith("skill_claim_told") and "worse than linear in skill" in f], found

@@ -33,13 +33,10 @@ import pandas as pd
 from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.skill import (
     IN_SKILL,
-    ahead_on_the_mean,
-    ahead_on_the_mean_words,
-    behind_on_the_mean,
-    behind_on_the_mean_words,
     best_simple,
     label,
     losers,
+    mean_disagreement_lines,
     period_loss_count,
     period_loss_words,
     period_losses,
@@ -433,13 +430,10 @@ def simple_baselines_item(trials: pd.DataFrame, baselines: pd.DataFrame | None,
     else:
         verdict = "ok"
         summary = f"Every feasible trial beats {name} ({fmt(value)}), the best simple baseline, {IN_SKILL}."
-    behind = behind_on_the_mean(trials, baselines, context["objective"])
-    if behind:
+    disagree = mean_disagreement_lines(trials, baselines, context["objective"])
+    if disagree:
         verdict = "note" if verdict == "ok" else verdict
-        summary += " " + behind_on_the_mean_words(behind, best, context["objective"])
-    ahead = ahead_on_the_mean(trials, baselines, context["objective"])
-    if ahead:
-        summary += " " + ahead_on_the_mean_words(ahead, best, context["objective"])
+        summary += " " + " ".join(disagree)
     losses = period_losses(trials, baselines, context["objective"])
     if losses:
         verdict = "note" if verdict == "ok" else verdict

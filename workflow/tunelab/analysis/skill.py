@@ -125,52 +125,46 @@ def period_loss_count(losses: dict[str, list[str]], beating: int) -> str:
     return f"{subject} that beat it in skill {verb} to the best simple forecast on a period"
 
 
-def behind_on_the_mean(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str,
-                       among: set[str] | None = None) -> list[str]:
-    """The trials that beat the simple forecasts in skill (not `losers`; within `among` where given)
-    whose mean objective over periods is still no better than the best simple baseline's mean:
-    the raw mean weighs the periods with larger errors more, skill weighs every period the same."""
-    return _skill_against_mean(trials, baselines, objective, among)[0]
-
-
-def ahead_on_the_mean(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str) -> list[str]:
-    """The mirror case: `losers` (worse in skill) whose mean objective beats the best simple
-    baseline's mean."""
-    return _skill_against_mean(trials, baselines, objective, None)[1]
-
-
-def _skill_against_mean(trials, baselines, objective, among) -> tuple[list[str], list[str]]:
+def mean_disagreements(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str
+                       ) -> tuple[list[str], list[str]]:
+    """Where skill and the plain mean over periods disagree about the best simple baseline:
+    (behind) trials that beat it in skill (not `losers`) whose mean objective is no better than its
+    mean, and (ahead) `losers` whose mean is better. The mean weighs the periods with larger errors
+    more; skill weighs every period the same. Best trial first in each."""
     best = best_simple(baselines, objective)
     if best is None:
         return [], []
     lose = set(losers(trials, baselines, objective))
     rows = overall(trials).dropna(subset=["objective_mean"]).sort_values(["objective_mean", "trial"],
                                                                          kind="stable")
-    behind = rows[(rows["objective_mean"] >= best[1]) & ~rows["trial"].isin(lose)]["trial"]
+    behind = rows[(rows["objective_mean"] >= best[1]) & ~rows["trial"].isin(lose)]["trial"].tolist()
     ahead = rows[(rows["objective_mean"] < best[1]) & rows["trial"].isin(lose)]["trial"].tolist()
-    return [t for t in behind if among is None or t in among], ahead
+    return behind, ahead
+
+
+def mean_disagreement_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, objective: str
+                            ) -> list[str]:
+    """The sentences that name `mean_disagreements` (none where they agree): the leaderboard and
+    the checklist write them, tunelab.report.truth checks that a report has them."""
+    behind, ahead = mean_disagreements(trials, baselines, objective)
+    best = best_simple(baselines, objective)
+    lead = f"By the mean {objective} over periods, which weighs the periods with larger errors more, "
+    lines = []
+    if behind:
+        lines.append(lead + f"{label(best[0])}'s {fmt(best[1])} is still no worse than "
+                     f"{_count(behind)} that beat it in skill ({_some(behind)}).")
+    if ahead:
+        lines.append(lead + f"{_count(ahead)} worse than {label(best[0])} in skill "
+                     f"{'are' if len(ahead) > 1 else 'is'} ahead of its {fmt(best[1])} ({_some(ahead)}).")
+    return lines
+
+
+def _count(trials: list[str]) -> str:
+    return f"{len(trials)} of the trials" if len(trials) > 1 else "one of the trials"
 
 
 def _some(trials: list[str], limit: int = 6) -> str:
     return ", ".join(trials[:limit]) + (f" and {len(trials) - limit} more" if len(trials) > limit else "")
-
-
-MEAN_WEIGHS = "By the mean {objective} over periods, which weighs the periods with larger errors more, "
-
-
-def behind_on_the_mean_words(behind: list[str], best: tuple[str, float], objective: str) -> str:
-    """The sentence that says a skill claim and the mean disagree, naming the trials."""
-    subject = f"{len(behind)} of the trials" if len(behind) > 1 else "one of the trials"
-    return (MEAN_WEIGHS.format(objective=objective) + f"{label(best[0])}'s {fmt(best[1])} is still "
-            f"no worse than {subject} that beat it in skill ({_some(behind)}).")
-
-
-def ahead_on_the_mean_words(ahead: list[str], best: tuple[str, float], objective: str) -> str:
-    """The mirror sentence: trials marked worse in skill whose mean is the lower."""
-    subject = f"{len(ahead)} of the trials" if len(ahead) > 1 else "one of the trials"
-    verb = "are" if len(ahead) > 1 else "is"
-    return (MEAN_WEIGHS.format(objective=objective) + f"{subject} worse than {label(best[0])} in "
-            f"skill {verb} ahead of its {fmt(best[1])} ({_some(ahead)}).")
 
 
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:

@@ -19,14 +19,11 @@ from tunelab.analysis.axis import boundary_check
 from tunelab.analysis.isolation import describe_isolation, isolation_info
 from tunelab.analysis.skill import (
     IN_SKILL,
-    ahead_on_the_mean,
-    ahead_on_the_mean_words,
     baseline_rows,
-    behind_on_the_mean,
-    behind_on_the_mean_words,
     best_simple,
     label,
     losers,
+    mean_disagreement_lines,
     period_loss_count,
     period_loss_words,
     period_losses,
@@ -117,13 +114,7 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
                      + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
     else:
         lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}) {IN_SKILL}.")
-    trained = None if not stopped else set(overall(trials)["trial"]) - stopped
-    behind = behind_on_the_mean(trials, baselines, objective, trained)
-    if behind:  # they beat it in skill, not on the mean the objective column shows
-        lines.append(behind_on_the_mean_words(behind, best, objective))
-    ahead = ahead_on_the_mean(trials, baselines, objective)
-    if ahead:  # marked worse in skill beside a mean below the baseline's
-        lines.append(ahead_on_the_mean_words(ahead, best, objective))
+    lines += mean_disagreement_lines(trials, baselines, objective)  # skill against the objective column
     losses = period_losses(trials, baselines, objective)
     if losses:
         lines.append(f"**{period_loss_count(losses, n - len(lose))}** ({period_loss_words(losses)}).")
