@@ -253,6 +253,8 @@ ready = time.perf_counter()
 trials, names = Round(spec, history, {{}}, problem.space).suggest()
 done = time.perf_counter()
 print(f"{{imported - start:.2f}} {{done - ready:.2f}} {{len(trials)}}")
+from tunelab.io import end_job
+end_job()  # as workflow/scripts/suggest.py ends: no interpreter teardown
 """
 
 

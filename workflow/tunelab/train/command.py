@@ -28,7 +28,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tunelab.io import atomic_path, write_csv, write_json
+from tunelab.io import atomic_path, end_job, write_csv, write_json
 from tunelab.train.job import (
     EPOCHS_FILE,
     MODELS_DIR,
@@ -356,4 +356,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    end_job(main())

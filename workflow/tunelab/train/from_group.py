@@ -13,8 +13,9 @@ import argparse
 import json
 import os
 import shutil
-import sys
 from pathlib import Path
+
+from tunelab.io import end_job
 
 FILES = ("models.pt", "curves.csv", "test.json", "metrics.json")  # metrics.json last: the block is done
 
@@ -46,4 +47,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    end_job(main())

@@ -15,7 +15,6 @@ import argparse
 import dataclasses
 import json
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import torch
 
 from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
-from tunelab.io import atomic_path, write_csv, write_json
+from tunelab.io import atomic_path, end_job, write_csv, write_json
 from tunelab.train.gpu import cuda_device
 from tunelab.train.models import build_model, model_builder
 from tunelab.train.numerics import cpu_path, pin_cpu_numerics
@@ -453,4 +452,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    end_job(main())

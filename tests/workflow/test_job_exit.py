@@ -1,0 +1,46 @@
+"""end_job: a finished job's process ends without the interpreter's teardown, losing nothing."""
+
+import subprocess
+import sys
+import textwrap
+
+ENDS = """
+import atexit, sys
+from pathlib import Path
+from tunelab.io import end_job, write_text
+out = Path(sys.argv[1])
+write_text(out / "output.txt", "written")
+atexit.register(lambda: (out / "atexit.txt").write_text("ran"))
+print("buffered, not yet flushed", end="")
+class Teardown:  # what the interpreter's teardown would run
+    def __del__(self):
+        (out / "teardown.txt").write_text("ran")
+kept = Teardown()
+{before}
+end_job({code})
+(out / "after.txt").write_text("end_job returned")
+"""
+
+
+def run(tmp_path, before="", code=0):
+    script = textwrap.dedent(ENDS.format(before=before, code=code))
+    return subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True)
+
+
+def test_end_job_keeps_outputs_stdout_exit_handlers_and_status(tmp_path):
+    done = run(tmp_path, code=3)
+    assert done.returncode == 3
+    assert done.stdout == "buffered, not yet flushed"
+    assert (tmp_path / "output.txt").read_text() == "written"
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+    assert not (tmp_path / "after.txt").exists()
+    assert not (tmp_path / "teardown.txt").exists()  # skipped: the time it saves
+
+
+def test_end_job_waits_for_a_thread_still_at_work(tmp_path):
+    thread = ("import threading, time\n"
+              "threading.Thread(target=lambda: (time.sleep(0.3), (out / 'thread.txt').write_text('done'))).start()")
+    done = run(tmp_path, before=thread)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "thread.txt").read_text() == "done"
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
