@@ -44,3 +44,12 @@ def test_end_job_waits_for_a_thread_still_at_work(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "thread.txt").read_text() == "done"
     assert (tmp_path / "atexit.txt").read_text() == "ran"
+
+
+def test_end_job_lets_a_profiler_write_its_results(tmp_path):
+    script = "from tunelab.io import end_job\nend_job()\n"
+    (tmp_path / "job.py").write_text(script)
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(tmp_path / "job.prof"),
+                           str(tmp_path / "job.py")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "job.prof").stat().st_size > 0

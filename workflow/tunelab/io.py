@@ -95,15 +95,16 @@ def end_job(code: int = 0) -> None:
     Tearing down a process that imported torch, BoTorch and sympy takes 0.3-0.5 s (a suggest round:
     3.0 s with it, 2.6 s without; `benchmarks/adaptive_suite.py time`), and a finished job needs
     none of it: its outputs were renamed into place by `atomic_path` and closed, its log closed by
-    `log_to`. The exit handlers still run (logging's flush and any a user's module registered), and
-    a process with a Python thread still at work exits the ordinary way, which waits for it. Call it
-    last, after the job's work succeeded: a job that raised never gets here, so it still ends with
-    its traceback and a non-zero status."""
+    `log_to`. The exit handlers still run (logging's flush and any a user's module registered). A
+    process with a Python thread still at work exits the ordinary way, which waits for it, and so
+    does one being profiled or traced (`python -m cProfile`, coverage, a debugger), which writes its
+    results on the way out. Call it last, after the job's work succeeded: a job that raised never
+    gets here, so it still ends with its traceback and a non-zero status."""
     import atexit
     import sys
     import threading
 
-    if threading.active_count() > 1:
+    if threading.active_count() > 1 or sys.getprofile() is not None or sys.gettrace() is not None:
         sys.exit(code)
     atexit._run_exitfuncs()
     sys.stdout.flush()
