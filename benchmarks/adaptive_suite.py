@@ -79,11 +79,8 @@ def optuna_search(kind, space, evaluate, seed):
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-    def constraints(trial):
-        return [trial.user_attrs.get("infeasible", 0.0)]
-
-    sampler = (optuna.samplers.GPSampler(seed=seed, constraints_func=constraints) if kind == "gp" else
-               optuna.samplers.TPESampler(multivariate=True, seed=seed, constraints_func=constraints))
+    sampler = (optuna.samplers.GPSampler(seed=seed) if kind == "gp" else
+               optuna.samplers.TPESampler(multivariate=True, seed=seed))
     study = optuna.create_study(sampler=sampler, direction="minimize")
     dists = distributions(space)
     for values in QuasiRandomSampler(list(space.values()), seed).suggest(EXPLORE):
@@ -94,7 +91,7 @@ def optuna_search(kind, space, evaluate, seed):
         rows = [evaluate(dict(t.params)) for t in asked]
         worst = max([h["objective"] for h in history + rows if h["feasible"]], default=0.0)
         for t, r in zip(asked, rows, strict=True):
-            t.set_user_attr("infeasible", 0.0 if r["feasible"] else 1.0)
+            t.set_constraint("infeasible", 0.0 if r["feasible"] else 1.0)  # Optuna 5: the samplers read it
             study.tell(t, r["objective"] if r["feasible"] else worst)
         history += rows
     return history
