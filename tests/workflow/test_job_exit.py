@@ -53,3 +53,22 @@ def test_end_job_lets_a_profiler_write_its_results(tmp_path):
                            str(tmp_path / "job.py")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "job.prof").stat().st_size > 0
+
+
+def test_every_job_ends_with_end_job():
+    """Each script adapter's last statement, and each training entry point's __main__ block."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "workflow"
+
+    def ends_with_end_job(body):
+        last = body[-1]
+        return (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)
+                and getattr(last.value.func, "id", None) == "end_job")
+
+    adapters = sorted((root / "scripts").glob("*.py"))
+    assert adapters and [p.name for p in adapters if not ends_with_end_job(ast.parse(p.read_text()).body)] == []
+    for entry in ("loop", "command", "from_group"):
+        main = ast.parse((root / "tunelab" / "train" / f"{entry}.py").read_text()).body[-1]
+        assert isinstance(main, ast.If) and ends_with_end_job(main.body), entry
