@@ -7,6 +7,12 @@ import math
 import numbers
 
 
+def listing(names: list[str], limit: int) -> str:
+    """'a, b, c and 4 more': the first `limit` names, and how many are left out."""
+    left = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {left} more" if left > 0 else "")
+
+
 def fmt(x, digits: int = 4) -> str:
     """A number as a person reads it: 4 significant digits, '-' when missing (numpy scalars too)."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from tunelab.analysis.tables import overall, per_period
-from tunelab.fmt import fmt
+from tunelab.fmt import fmt, listing
 
 LABELS = {"persistence": "persistence", "training_mean": "training mean", "linear": "linear"}
 
@@ -152,10 +152,10 @@ def mean_disagreement_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None
     lines = []
     if behind:
         lines.append(lead + f"{label(best[0])}'s {fmt(best[1])} is still no worse than "
-                     f"{_count(behind)} that beat it in skill ({_some(behind)}).")
+                     f"{_count(behind)} that beat it in skill ({listing(behind, 6)}).")
     if ahead:
         lines.append(lead + f"{_count(ahead)} worse than {label(best[0])} in skill "
-                     f"{'are' if len(ahead) > 1 else 'is'} ahead of its {fmt(best[1])} ({_some(ahead)}).")
+                     f"{'are' if len(ahead) > 1 else 'is'} ahead of its {fmt(best[1])} ({listing(ahead, 6)}).")
     return lines
 
 
@@ -163,18 +163,12 @@ def _count(trials: list[str]) -> str:
     return f"{len(trials)} of the trials" if len(trials) > 1 else "one of the trials"
 
 
-def _some(trials: list[str], limit: int = 6) -> str:
-    return ", ".join(trials[:limit]) + (f" and {len(trials) - limit} more" if len(trials) > limit else "")
-
-
 def period_loss_words(losses: dict[str, list[str]], limit: int = 6) -> str:
     """'on v2020-03: t1, t2 and 3 more; on v2020-03, v2020-06: t4': the trials by the periods lost."""
     groups: dict[str, list[str]] = {}
     for trial, periods in losses.items():
         groups.setdefault(", ".join(periods), []).append(trial)
-    return "; ".join(f"on {periods}: {', '.join(trials[:limit])}"
-                     + (f" and {len(trials) - limit} more" if len(trials) > limit else "")
-                     for periods, trials in groups.items())
+    return "; ".join(f"on {periods}: {listing(trials, limit)}" for periods, trials in groups.items())
 
 
 def read_baselines(path) -> pd.DataFrame | None:

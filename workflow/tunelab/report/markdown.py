@@ -39,7 +39,7 @@ from tunelab.analysis.tables import (
     stopped_at_a_rung,
     varying_columns,
 )
-from tunelab.fmt import fmt
+from tunelab.fmt import fmt, listing
 from tunelab.io import optional_input, write_text
 from tunelab.report.warmstart import warm_start_lines
 
@@ -110,8 +110,7 @@ def baseline_lines(trials: pd.DataFrame, baselines: pd.DataFrame | None, context
         lines.append(rung_losers(lose, stopped, n, label(best[0])))
     elif lose:
         lines.append(f"**{len(lose)} of {n} feasible trials are worse than {label(best[0])}** "
-                     f"(the best simple baseline; negative skill): {', '.join(lose[:10])}"
-                     + (f" and {len(lose) - 10} more" if len(lose) > 10 else "") + ".")
+                     f"(the best simple baseline; negative skill): {listing(lose, 10)}.")
     else:
         lines.append(f"Every feasible trial beats the best simple baseline ({label(best[0])}) {IN_SKILL}.")
     lines += mean_disagreement_lines(trials, baselines, objective)  # skill against the objective column
@@ -423,8 +422,7 @@ def seeds_agree_lines(trials: pd.DataFrame) -> list[str]:
         if {"objective_std", "seeds"} <= set(rows.columns) else []
     if not exact:
         return []
-    named = ", ".join(exact[:6]) + (f" and {len(exact) - 6} more" if len(exact) > 6 else "")
-    return [f"Retrain std 0 for {len(exact)} trial(s) ({named}): their seeds agree exactly, so "
+    return [f"Retrain std 0 for {len(exact)} trial(s) ({listing(exact, 6)}): their seeds agree exactly, so "
             "the trainer's result does not depend on the seed there (LightGBM without feature "
             "sampling, say); they add no retrain noise, and their seeds buy nothing.", ""]
 

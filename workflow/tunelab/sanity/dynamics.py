@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tunelab.fmt import listing
+
 FLAG_TEXT = {
     "lr_zero": "learning rate always zero",
     "loss_rising": "training loss rises",
@@ -43,8 +45,7 @@ def run_flags(curve: pd.DataFrame, dead: list[str] | None = None,
     tol = tol or Tolerances()
     flags = []
     if dead:
-        shown = ", ".join(dead[:4]) + (f" and {len(dead) - 4} more" if len(dead) > 4 else "")
-        flags.append(("dead_params", f"{len(dead)} parameter tensor(s) never got a gradient: {shown}"))
+        flags.append(("dead_params", f"{len(dead)} parameter tensor(s) never got a gradient: {listing(dead, 4)}"))
     if len(curve) == 0:
         return flags
     lr = curve["lr"].to_numpy(dtype=float)
