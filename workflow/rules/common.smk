@@ -91,8 +91,12 @@ def get_study(wildcards):
 
 
 def get_prepared(wildcards):
+    return prepared_of(wildcards.study)
+
+
+def prepared_of(name):
     """The study's prepared data file; none for a dataset given as a span (only its command reads it)."""
-    dataset = get_study(wildcards).study.dataset
+    dataset = STUDIES[name].study.dataset
     return f"data/prepared/{dataset.name}.parquet" if dataset.is_file else []
 
 
@@ -103,8 +107,12 @@ def data_pages(name, page):
 
 
 def get_context(wildcards):
+    return context_of(wildcards.study)
+
+
+def context_of(name):
     """What the analysis rules need to know about the study (tunelab.analysis.study_context)."""
-    sp = get_study(wildcards)
+    sp = STUDIES[name]
     return study_context(sp.study, sp.plan, sp.rungs)
 
 

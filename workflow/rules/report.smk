@@ -1,8 +1,8 @@
-# The figures and the report: axis, isolation, curves and periods plots, then report.md (for
-# people) and summary.json (headline numbers for `dvc metrics` and CI), and report.md rendered as
-# a self-contained report.html with the sanity checks. `snakemake --report report.html` collects
-# every output marked with report(), with its caption from workflow/report/; its landing page
-# (workflow.rst) shows each study's verdict.
+# The figures and the report: axis, isolation, curves, periods and convergence plots, then
+# report.md (for people) and summary.json (headline numbers for `dvc metrics` and CI), and
+# report.md rendered as a self-contained report.html with the sanity checks. `snakemake --report
+# report.html` collects every output marked with report(), with its caption from workflow/report/;
+# its landing page (workflow.rst) shows each study's verdict.
 
 
 include: "inputs/report.smk"
@@ -15,100 +15,33 @@ wildcard_constraints:
     hp=r"[A-Za-z0-9_]+",
 
 
-rule axis_plot:
-    input:
-        "results/{study}/trials.csv",
-        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
-    output:
-        report(
-            "results/{study}/plots/axis.{hp}.png",
-            caption="../report/axis.rst",
-            category="Axis plots",
-            subcategory="{study}",
-            labels={"study": "{study}", "hyperparameter": "{hp}"},
-        ),
-    params:
-        context=get_context,
-    log:
-        "logs/{study}/plots/axis.{hp}.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/axis_plot.py"
+# Every figure of one study in one job (tunelab.analysis.figures): a plot job pays about 0.5 s of
+# Python, pandas and matplotlib before it draws, and the figures read the same tables. One rule
+# per study, since the axis and isolation plots are named after its hyperparameters: `plots_<study>`
+# (`snakemake --forcerun plots_default` redraws the default study's figures).
+for _name, _sp in STUDIES.items():
+    _figures = figure_paths(_name, axis_names(_sp), isolation_names(_sp))
 
-
-rule isolation_plot:
-    input:
-        "results/{study}/trials.csv",
-        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
-    output:
-        report(
-            "results/{study}/plots/isolation.{hp}.png",
-            caption="../report/isolation.rst",
-            category="Isolation plots",
-            subcategory="{study}",
-            labels={"study": "{study}", "hyperparameter": "{hp}"},
-        ),
-    params:
-        context=get_context,
-    log:
-        "logs/{study}/plots/isolation.{hp}.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/isolation_plot.py"
-
-
-rule curves_plot:
-    input:
-        curves="results/{study}/curves.parquet",
-        trials="results/{study}/trials.csv",
-    output:
-        all=report(
-            "results/{study}/plots/curves.all.png",
-            caption="../report/curves_all.rst",
-            category="Training curves",
-            subcategory="{study}",
-            labels={"study": "{study}", "figure": "all trials"},
-        ),
-        best=report(
-            "results/{study}/plots/curves.best.png",
-            caption="../report/curves_best.rst",
-            category="Training curves",
-            subcategory="{study}",
-            labels={"study": "{study}", "figure": "best per scientific value"},
-        ),
-    params:
-        objective=lambda w: get_study(w).study.objective,
-    log:
-        "logs/{study}/plots/curves.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/curves_plot.py"
-
-
-rule periods_plot:
-    input:
-        periods="results/{study}/periods.csv",
-        trials="results/{study}/trials.csv",
-        data=get_prepared,
-    output:
-        report(
-            "results/{study}/plots/periods.png",
-            caption="../report/periods.rst",
-            category="Periods",
-            subcategory="{study}",
-            labels={"study": "{study}", "figure": "periods"},
-        ),
-    params:
-        context=get_context,
-    log:
-        "logs/{study}/plots/periods.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/periods_plot.py"
+    rule:
+        name:
+            plots_rule(_name)
+        input:
+            trials=f"results/{_name}/trials.csv",
+            curves=f"results/{_name}/curves.parquet",
+            periods=f"results/{_name}/periods.csv",
+            baselines=data_pages(_name, "baselines.csv"),  # the best simple forecast's line
+            data=prepared_of(_name),
+        output:
+            *figure_outputs(_name, _figures),
+        params:
+            context=lambda w, name=_name: context_of(name),
+            figures=_figures,
+        log:
+            f"logs/{_name}/plots.log",
+        conda:
+            "../envs/tunelab.yaml"
+        script:
+            "../scripts/plots.py"
 
 
 rule report:

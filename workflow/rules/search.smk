@@ -45,25 +45,3 @@ rule journal:
         "../envs/tunelab.yaml"
     script:
         "../scripts/journal.py"
-
-
-rule convergence_plot:
-    input:
-        "results/{study}/trials.csv",
-        baselines=lambda w: data_pages(w.study, "baselines.csv"),  # the best simple forecast's line
-    output:
-        report(
-            "results/{study}/plots/convergence.png",
-            caption="../report/convergence.rst",
-            category="Convergence",
-            subcategory="{study}",
-            labels={"study": "{study}", "plot": "convergence"},
-        ),
-    params:
-        context=get_context,
-    log:
-        "logs/{study}/plots/convergence.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/convergence_plot.py"

@@ -1,4 +1,7 @@
 # What the report rules list (report.smk): the evidence of one study.
+import re
+
+from tunelab.analysis.figures import figure_paths
 from tunelab.train.check import checks_trainer
 from tunelab.workflow import axis_names, isolation_names
 
@@ -29,4 +32,28 @@ def analysis_outputs(name):
         *([f"{out}/plots/importance.png"] if importance_applies(sp) else []),
         *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
         *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
+    ]
+
+
+def plots_rule(name):
+    """The name of the study's plots rule: plots_<study>, with any character a rule name cannot
+    hold (a study file named my-study.yaml) as an underscore."""
+    safe = re.sub(r"\W", "_", name)
+    return f"plots_{safe}"
+
+
+def figure_outputs(name, figures):
+    """The plots rule's outputs (tunelab.analysis.figures.figure_paths), each flagged for
+    `snakemake --report` with its caption (workflow/report/) and labels."""
+    def shown(path, caption, category, **labels):
+        return report(path, caption=f"../report/{caption}.rst", category=category, subcategory=name,
+                      labels={"study": name, **labels})
+
+    return [
+        *[shown(p, "axis", "Axis plots", hyperparameter=hp) for hp, p in figures["axis"].items()],
+        *[shown(p, "isolation", "Isolation plots", hyperparameter=hp) for hp, p in figures["isolation"].items()],
+        shown(figures["curves_all"], "curves_all", "Training curves", figure="all trials"),
+        shown(figures["curves_best"], "curves_best", "Training curves", figure="best per scientific value"),
+        shown(figures["periods"], "periods", "Periods", figure="periods"),
+        shown(figures["convergence"], "convergence", "Convergence", plot="convergence"),
     ]

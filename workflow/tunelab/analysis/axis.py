@@ -238,7 +238,7 @@ def _draw_marks(ax, info: dict, shown, baseline: float | None) -> None:
 
 
 def axis_file(trials_csv: str, context: dict, name: str, output: str, baselines=None) -> dict:
-    """The axis_plot rule: trials.csv (+ baselines.csv) -> plots/axis.<name>.png."""
+    """For the plots rule (tunelab.analysis.figures): trials.csv (+ baselines.csv) -> plots/axis.<name>.png."""
     from tunelab.analysis.plotting import simple_level
 
     info = _get_axis_info(read_table(trials_csv), name, context)

@@ -76,7 +76,7 @@ def _ylim(y: np.ndarray, floor: np.ndarray) -> tuple[float, float]:
 
 
 def convergence_file(trials_csv: str, context: dict, output: str, baselines=None) -> dict:
-    """The convergence_plot rule: trials.csv (+ baselines.csv) -> plots/convergence.png."""
+    """For the plots rule (tunelab.analysis.figures): trials.csv (+ baselines.csv) -> plots/convergence.png."""
     from tunelab.analysis.plotting import simple_level
 
     info = _get_convergence_info(read_table(trials_csv), context)

@@ -268,8 +268,8 @@ def _line(color, label, ls="-"):
 
 def curves_plot_file(curves_parquet: str, trials_csv: str, output_all: str, output_best: str,
                      objective: str = "valid_mse") -> None:
-    """The curves_plot rule: curves.parquet + trials.csv -> plots/curves.all.png, curves.best.png,
-    the validation curves in the units of `objective`."""
+    """For the plots rule (tunelab.analysis.figures): curves.parquet + trials.csv ->
+    plots/curves.all.png, curves.best.png, the validation curves in the units of `objective`."""
     curves, trials = pd.read_parquet(curves_parquet), read_table(trials_csv)
     curves["period"], curves["trial"] = curves["period"].astype(str), curves["trial"].astype(str)
     plot_curves_all(_get_curves_info(curves, trials, objective=objective), output_all)

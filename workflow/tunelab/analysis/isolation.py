@@ -180,7 +180,7 @@ def _panel(ax, cells, values, winner, short, title) -> None:
 
 
 def isolation_file(trials_csv: str, context: dict, name: str, output: str, baselines=None) -> dict:
-    """The isolation_plot rule: trials.csv (+ baselines.csv) -> plots/isolation.<name>.png."""
+    """For the plots rule (tunelab.analysis.figures): trials.csv (+ baselines.csv) -> plots/isolation.<name>.png."""
     from tunelab.analysis.plotting import simple_level
 
     info = isolation_info(read_table(trials_csv), name, context)

@@ -134,7 +134,8 @@ def draw_scores(fig, cell, info: dict, names: list[str]) -> None:
 
 
 def periods_file(periods_csv: str, trials_csv: str, prepared: str, context: dict, output: str) -> dict:
-    """The periods_plot rule: periods.csv + trials.csv (+ the prepared data) -> plots/periods.png."""
+    """For the plots rule (tunelab.analysis.figures): periods.csv + trials.csv (+ the prepared data)
+    -> plots/periods.png."""
     monthly = monthly_target(prepared) if isinstance(prepared, str) and prepared else None  # a span: none
     info = _get_periods_info(read_table(periods_csv), read_table(trials_csv), monthly, context)
     plot_periods(info, output)

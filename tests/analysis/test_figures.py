@@ -1,0 +1,62 @@
+"""The plots rule draws every figure of a study in one process (tunelab.analysis.figures): each
+file is the one its own function draws alone, byte for byte, so drawing them together changes no
+figure of the report."""
+
+from __future__ import annotations
+
+from analysis_data import context, curves_frame, periods_frame, tid
+from tunelab.analysis.axis import axis_file
+from tunelab.analysis.convergence import convergence_file
+from tunelab.analysis.curves import curves_plot_file
+from tunelab.analysis.figures import figure_paths, figures_file
+from tunelab.analysis.isolation import isolation_file
+from tunelab.analysis.timeline import periods_file
+
+
+def inputs_in(folder, search_tables) -> dict:
+    _, trials = search_tables
+    trials.to_csv(folder / "trials.csv", index=False)
+    curves_frame({tid(i): "healthy" for i in range(6)}).to_parquet(folder / "curves.parquet")
+    periods_frame().to_csv(folder / "periods.csv", index=False)
+    return {"trials": str(folder / "trials.csv"), "curves": str(folder / "curves.parquet"),
+            "periods": str(folder / "periods.csv"), "baselines": [], "data": []}
+
+
+def relocated(paths: dict, folder) -> dict:
+    """figure_paths with every file under `folder` instead of results/<study>/plots."""
+    def moved(p):
+        return str(folder / p.rsplit("/", 1)[1])
+    return {k: {hp: moved(p) for hp, p in v.items()} if isinstance(v, dict) else moved(v)
+            for k, v in paths.items()}
+
+
+def test_figure_paths_name_one_axis_plot_per_searched_and_one_isolation_per_scientific():
+    paths = figure_paths("tiny", ["learning_rate", "hidden_size"], ["hidden_size"])
+    assert paths["axis"] == {"learning_rate": "results/tiny/plots/axis.learning_rate.png",
+                             "hidden_size": "results/tiny/plots/axis.hidden_size.png"}
+    assert paths["isolation"] == {"hidden_size": "results/tiny/plots/isolation.hidden_size.png"}
+    assert {paths[k] for k in ("curves_all", "curves_best", "periods", "convergence")} == {
+        f"results/tiny/plots/{f}.png" for f in ("curves.all", "curves.best", "periods", "convergence")}
+
+
+def test_one_job_draws_each_figure_as_its_own_function_does_alone(tmp_path, search_tables):
+    ctx = context()
+    inputs = inputs_in(tmp_path, search_tables)
+    (tmp_path / "together").mkdir()
+    (tmp_path / "alone").mkdir()
+    paths = figure_paths("hand", ["learning_rate", "weight_decay", "hidden_size"], ["hidden_size"])
+    together, alone = relocated(paths, tmp_path / "together"), relocated(paths, tmp_path / "alone")
+    figures_file(inputs, ctx, together)
+
+    trials = inputs["trials"]
+    for hp, path in alone["axis"].items():
+        axis_file(trials, ctx, hp, path)
+    isolation_file(trials, ctx, "hidden_size", alone["isolation"]["hidden_size"])
+    curves_plot_file(inputs["curves"], trials, alone["curves_all"], alone["curves_best"], ctx["objective"])
+    periods_file(inputs["periods"], trials, None, ctx, alone["periods"])
+    convergence_file(trials, ctx, alone["convergence"])
+
+    drawn = sorted(p.name for p in (tmp_path / "together").iterdir())
+    assert drawn == sorted(p.name for p in (tmp_path / "alone").iterdir()) and len(drawn) == 8
+    for name in drawn:
+        assert (tmp_path / "together" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name

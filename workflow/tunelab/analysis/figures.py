@@ -1,0 +1,47 @@
+"""The plots rule: every figure of one study drawn in one process.
+
+A plot job pays about 0.5 s for Python, pandas and matplotlib before it draws anything. The default
+study's seven figures used to be seven jobs, and they read the same few tables. Drawn in one job,
+they cost one start-up, and each figure is the same as when it was drawn alone
+(tests/analysis/test_figures.py).
+
+`figure_paths` names the figures of a study. The Snakefile builds its outputs from it at parse time,
+because the axis and isolation plots are named after the study's hyperparameters.
+"""
+
+from __future__ import annotations
+
+
+def figure_paths(name: str, axis: list[str], isolation: list[str]) -> dict:
+    """results/<name>/plots/...: one axis plot per searched hyperparameter, one isolation plot per
+    scientific one, the training curves (all trials, the best per scientific value), the periods
+    and the convergence of the search."""
+    out = f"results/{name}/plots"
+    return {
+        "axis": {hp: f"{out}/axis.{hp}.png" for hp in axis},
+        "isolation": {hp: f"{out}/isolation.{hp}.png" for hp in isolation},
+        "curves_all": f"{out}/curves.all.png",
+        "curves_best": f"{out}/curves.best.png",
+        "periods": f"{out}/periods.png",
+        "convergence": f"{out}/convergence.png",
+    }
+
+
+def figures_file(inputs: dict, context: dict, paths: dict) -> None:
+    """trials.csv, curves.parquet, periods.csv (+ baselines.csv, the prepared data) -> every figure
+    of `paths` (figure_paths). `inputs` holds the files by name: trials, curves, periods, and
+    baselines and data where the study has them (a dataset given as a span has neither)."""
+    from tunelab.analysis.axis import axis_file
+    from tunelab.analysis.convergence import convergence_file
+    from tunelab.analysis.curves import curves_plot_file
+    from tunelab.analysis.isolation import isolation_file
+    from tunelab.analysis.timeline import periods_file
+
+    trials, baselines = inputs["trials"], inputs.get("baselines") or None
+    for hp, path in paths["axis"].items():
+        axis_file(trials, context, hp, path, baselines)
+    for hp, path in paths["isolation"].items():
+        isolation_file(trials, context, hp, path, baselines)
+    curves_plot_file(inputs["curves"], trials, paths["curves_all"], paths["curves_best"], context["objective"])
+    periods_file(inputs["periods"], trials, inputs.get("data") or None, context, paths["periods"])
+    convergence_file(trials, context, paths["convergence"], baselines)
