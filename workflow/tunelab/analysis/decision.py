@@ -89,9 +89,11 @@ def welch(baseline: np.ndarray, candidate: np.ndarray) -> dict:
     """One-sided Welch t-test that the candidate's objective is lower (better) than the baseline's.
 
     gain = mean(baseline) - mean(candidate) (> 0: the candidate is better). With fewer than two
-    values on a side no variance can be estimated and both p-values are 1 (no evidence).
+    values on a side no variance can be estimated and both p-values are 1 (no evidence). The
+    p-values are Student's t distribution function, `scipy.special.stdtr`: what `scipy.stats.t.sf`
+    and `.cdf` return, to the bit, without importing scipy.stats (0.75 s, a sixth of the job).
     """
-    from scipy import stats
+    from scipy import special
 
     a, b = np.asarray(baseline, float), np.asarray(candidate, float)
     na, nb = len(a), len(b)
@@ -115,7 +117,7 @@ def welch(baseline: np.ndarray, candidate: np.ndarray) -> dict:
         return out
     df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
     t = gain / se
-    out.update(t=t, df=df, p_better=float(stats.t.sf(t, df)), p_worse=float(stats.t.cdf(t, df)))
+    out.update(t=t, df=df, p_better=float(special.stdtr(df, -t)), p_worse=float(special.stdtr(df, t)))
     return out
 
 
