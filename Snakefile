@@ -33,6 +33,5 @@ localrules:
     collect_exploration,
     collect_round,
     collect,
-    summarise,
     promote,
     rungs_table,

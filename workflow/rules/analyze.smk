@@ -1,4 +1,5 @@
-# All runs -> runs.csv (one row per run) -> trials.csv (mean/std/min over seeds, per period and overall).
+# All runs -> runs.csv (one row per run) -> trials.csv (mean/std/min over seeds, per period and
+# overall), and every run's curves -> curves.parquet, in one job.
 # Collection goes through one part per phase (tunelab.collect): the exploration's runs, and each
 # adaptive round's. A round's suggest checkpoint then re-plans only its own collect_round job (and
 # `all`): the jobs after it list a handful of parts, not every run of the study.
@@ -37,12 +38,19 @@ rule collect_round:
         "../scripts/collect_part.py"
 
 
+# One job for the three tables (tunelab.collect.collect_study_file): each was a job of its own,
+# about 0.4 s of Python and pandas start-up for a few milliseconds of work.
 rule collect:
     input:
         parts=get_parts("blocks.jsonl"),
+        curves=get_parts("curves.parquet"),
         rounds=get_round_paths,  # the adaptive rounds' files: each trial's phase and round
     output:
-        "results/{study}/runs.csv",
+        runs="results/{study}/runs.csv",
+        trials="results/{study}/trials.csv",
+        curves="results/{study}/curves.parquet",
+    params:
+        objective=lambda w: get_study(w).study.objective,
     log:
         "logs/{study}/collect.log",
     conda:
@@ -51,38 +59,10 @@ rule collect:
         "../scripts/collect.py"
 
 
-rule summarise:
-    input:
-        "results/{study}/runs.csv",
-    output:
-        "results/{study}/trials.csv",
-    params:
-        objective=lambda w: get_study(w).study.objective,
-    log:
-        "logs/{study}/summarise.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/summarise.py"
-
-
-# The playbook's evidence (tunelab.analysis): curves in one table, the three variances, the
-# checklist, and adopt-or-reject. The candidates are known only after the runs, so choosing them is
-# a checkpoint; `decide` then asks for the confirmation runs of the baseline and the candidates
-# (extra `train` jobs: blocks of seeds after the study's own, e.g. s3-7) on every period.
-
-
-rule collect_curves:
-    input:
-        get_parts("curves.parquet"),
-    output:
-        "results/{study}/curves.parquet",
-    log:
-        "logs/{study}/collect_curves.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/collect_curves.py"
+# The playbook's evidence (tunelab.analysis): the three variances, the checklist, and
+# adopt-or-reject. The candidates are known only after the runs, so choosing them is a checkpoint;
+# `decide` then asks for the confirmation runs of the baseline and the candidates (extra `train`
+# jobs: blocks of seeds after the study's own, e.g. s3-7) on every period.
 
 
 rule variance:

@@ -176,8 +176,8 @@ def group_history(part_paths: list[str], group: str, objective: str) -> list[dic
 
 
 def collect_file(part_paths: list[str], output: str, round_paths: list[str] = ()) -> pd.DataFrame:
-    """The collect rule: the parts' blocks -> runs.csv (with each trial's phase and round, from the
-    adaptive rounds' files)."""
+    """The parts' blocks -> runs.csv (with each trial's phase and round, from the adaptive rounds'
+    files)."""
     from tunelab.search.rounds import phase_table
 
     runs = runs_table(read_parts(part_paths), phase_table(list(round_paths)))
@@ -190,7 +190,7 @@ def collect_file(part_paths: list[str], output: str, round_paths: list[str] = ()
 
 
 def summarise_file(runs_csv: str, output: str, objective: str) -> pd.DataFrame:
-    """The summarise rule: runs.csv -> trials.csv."""
+    """runs.csv -> trials.csv."""
     trials = summarise(pd.read_csv(runs_csv, keep_default_na=False, na_values=[""]), objective)
     write_table(trials, output)
     print(leaderboard(trials, top=5).to_string())
@@ -217,8 +217,8 @@ def curves_table(paths: list[str | Path]) -> pd.DataFrame:
 
 
 def collect_curves_file(part_paths: list[str], output: str) -> pd.DataFrame:
-    """The collect_curves rule: the parts' curves (collected/<phase>.curves.parquet, see
-    tunelab.collect) -> curves.parquet, one columnar table of every run's epochs."""
+    """The parts' curves (collected/<phase>.curves.parquet, see tunelab.collect) -> curves.parquet,
+    one columnar table of every run's epochs."""
     from tunelab.io import atomic_path
 
     parts = [pd.read_parquet(p) for p in part_paths]
@@ -229,3 +229,13 @@ def collect_curves_file(part_paths: list[str], output: str) -> pd.DataFrame:
     runs = table.groupby(["period", "trial", "seed"]).ngroups
     print(f"{len(part_paths)} parts, {len(table)} epochs of {runs} runs")
     return table
+
+
+def collect_study_file(part_paths: list[str], curve_paths: list[str], round_paths: list[str], outputs: dict,
+                       objective: str) -> None:
+    """The collect rule: the collected parts -> runs.csv, trials.csv and curves.parquet (`outputs`:
+    runs, trials, curves). trials.csv is summarised from runs.csv as written, so it is the table
+    that `summarise_file` makes of the file."""
+    collect_file(part_paths, outputs["runs"], round_paths)
+    summarise_file(outputs["runs"], outputs["trials"], objective)
+    collect_curves_file(curve_paths, outputs["curves"])

@@ -8,8 +8,8 @@ from tunelab.workflow import collected, confirm_files, study_rounds
 
 
 def get_parts(kind):
-    """Every part of the study, the exploration's first: what collect, collect_curves and dynamics
-    read. Static paths, so no job after a round's checkpoint lists thousands of runs."""
+    """Every part of the study, the exploration's first: what collect and dynamics read. Static
+    paths, so no job after a round's checkpoint lists thousands of runs."""
     return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
 
 
