@@ -44,6 +44,9 @@ for _name, _sp in STUDIES.items():
             "../scripts/plots.py"
 
 
+# report.md (for people) and summary.json, then report.md and the sanity pages beside it as one
+# page for a browser (images embedded): report.html, the page `snakemake --report` opens for a
+# study, and headline.html, its lead for the landing page. One job for both.
 rule report:
     input:
         trials="results/{study}/trials.csv",
@@ -61,9 +64,24 @@ rule report:
         else [],
         importance=lambda w: [f"results/{w.study}/importance.csv"] if importance_applies(get_study(w))
         else [],
+        # the sanity pages and their figures, for report.html
+        data_report=lambda w: data_pages(w.study, "data_report.md"),
+        overfit=lambda w: data_pages(w.study, "sanity.md"),
+        dynamics="results/{study}/dynamics.md",
+        trainer_check_page=lambda w: [f"results/{w.study}/trainer_check.md"] if checks_trainer(get_study(w))
+        else [],
+        sanity_plots=lambda w: sanity_figures(w.study),
     output:
         md="results/{study}/report.md",
         summary="results/{study}/summary.json",
+        html=report(
+            "results/{study}/report.html",
+            caption="../report/report.rst",
+            category="Report",
+            subcategory="{study}",
+            labels={"study": "{study}", "page": "report"},
+        ),
+        headline="results/{study}/headline.html",
     params:
         context=get_context,
     log:
@@ -92,33 +110,3 @@ rule month_record:
         "../envs/tunelab.yaml"
     script:
         "../scripts/month_record.py"
-
-
-# report.md and the sanity pages beside it as one page for a browser (images embedded): the page
-# `snakemake --report` opens for a study; headline.html is its lead, for the landing page.
-rule report_html:
-    input:
-        report="results/{study}/report.md",
-        data_report=lambda w: data_pages(w.study, "data_report.md"),
-        overfit=lambda w: data_pages(w.study, "sanity.md"),
-        dynamics="results/{study}/dynamics.md",
-        trainer_check=lambda w: [f"results/{w.study}/trainer_check.md"] if checks_trainer(get_study(w))
-        else [],
-        baselines=lambda w: data_pages(w.study, "baselines.csv"),
-        plots=lambda w: [p for p in analysis_outputs(w.study) if "/plots/" in p]
-        + data_pages(w.study, "plots/data_report.png") + [f"results/{w.study}/plots/norms.png"],
-    output:
-        html=report(
-            "results/{study}/report.html",
-            caption="../report/report.rst",
-            category="Report",
-            subcategory="{study}",
-            labels={"study": "{study}", "page": "report"},
-        ),
-        headline="results/{study}/headline.html",
-    log:
-        "logs/{study}/report_html.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/report_html.py"

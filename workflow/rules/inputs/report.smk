@@ -35,6 +35,12 @@ def analysis_outputs(name):
     ]
 
 
+def sanity_figures(name):
+    """The sanity checks' figures that report.html embeds: the data report's (a study whose data
+    tunelab reads) and the gradient norms."""
+    return data_pages(name, "plots/data_report.png") + [f"results/{name}/plots/norms.png"]
+
+
 def plots_rule(name):
     """The name of the study's plots rule: plots_<study>, with any character a rule name cannot
     hold (a study file named my-study.yaml) as an underscore."""
@@ -51,7 +57,8 @@ def figure_outputs(name, figures):
 
     return [
         *[shown(p, "axis", "Axis plots", hyperparameter=hp) for hp, p in figures["axis"].items()],
-        *[shown(p, "isolation", "Isolation plots", hyperparameter=hp) for hp, p in figures["isolation"].items()],
+        *[shown(p, "isolation", "Isolation plots", hyperparameter=hp)
+          for hp, p in figures["isolation"].items()],
         shown(figures["curves_all"], "curves_all", "Training curves", figure="all trials"),
         shown(figures["curves_best"], "curves_best", "Training curves", figure="best per scientific value"),
         shown(figures["periods"], "periods", "Periods", figure="periods"),

@@ -192,7 +192,7 @@ def report_html(report_md: str, base: str | Path, pages: dict[str, str] | None =
 
 def report_html_file(report: str, pages: dict[str, str], baselines: str | None, out_html: str,
                      out_headline: str) -> None:
-    """The report_html rule: report.md (+ the sanity pages and baselines.csv beside it) -> a
+    """The report rule, after report.md: report.md (+ the sanity pages and baselines.csv beside it) -> a
     self-contained report.html and headline.html."""
     pages_text = {name: Path(path).read_text() for name, path in pages.items()}
     full, headline = report_html(Path(report).read_text(), Path(report).parent, pages_text, baselines)
