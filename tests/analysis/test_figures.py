@@ -60,3 +60,12 @@ def test_one_job_draws_each_figure_as_its_own_function_does_alone(tmp_path, sear
     assert drawn == sorted(p.name for p in (tmp_path / "alone").iterdir()) and len(drawn) == 8
     for name in drawn:
         assert (tmp_path / "together" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
+
+
+def test_figure_paths_print_as_one_line_that_names_every_figure():
+    """`snakemake --report` shows a job's parameters with str() and the params rerun trigger compares
+    repr(): no raw dict, and a hyperparameter added to the study changes both."""
+    paths = figure_paths("tiny", ["learning_rate", "hidden_size"], ["hidden_size"])
+    assert "{" not in str(paths) and "[" not in str(paths) and repr(paths) == str(paths)
+    assert "axis plots of learning_rate, hidden_size; isolation plots of hidden_size" in str(paths)
+    assert repr(figure_paths("tiny", ["learning_rate", "hidden_size", "dropout"], ["hidden_size"])) != repr(paths)

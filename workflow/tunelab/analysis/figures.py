@@ -12,19 +12,37 @@ because the axis and isolation plots are named after the study's hyperparameters
 from __future__ import annotations
 
 
-def figure_paths(name: str, axis: list[str], isolation: list[str]) -> dict:
+class FigurePaths(dict):
+    """figure_paths' dict, printed as one line without brackets: `snakemake --report` shows a
+    job's parameters with str(), and Snakemake's params rerun trigger compares repr(). Both name
+    every figure, so a hyperparameter added or removed still reruns the job."""
+
+    def __str__(self) -> str:
+        def names(kind):
+            return ", ".join(self[kind]) or "none"
+        return (f"figures of results/{self.folder}: axis plots of {names('axis')}; isolation plots of "
+                f"{names('isolation')}; curves.all, curves.best, periods, convergence")
+
+    __repr__ = __str__
+
+    @property
+    def folder(self) -> str:
+        return self["periods"].split("/")[1]
+
+
+def figure_paths(name: str, axis: list[str], isolation: list[str]) -> FigurePaths:
     """results/<name>/plots/...: one axis plot per searched hyperparameter, one isolation plot per
     scientific one, the training curves (all trials, the best per scientific value), the periods
     and the convergence of the search."""
     out = f"results/{name}/plots"
-    return {
+    return FigurePaths({
         "axis": {hp: f"{out}/axis.{hp}.png" for hp in axis},
         "isolation": {hp: f"{out}/isolation.{hp}.png" for hp in isolation},
         "curves_all": f"{out}/curves.all.png",
         "curves_best": f"{out}/curves.best.png",
         "periods": f"{out}/periods.png",
         "convergence": f"{out}/convergence.png",
-    }
+    })
 
 
 def figures_file(inputs: dict, context: dict, paths: dict) -> None:
