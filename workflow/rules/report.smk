@@ -11,10 +11,6 @@ include: "inputs/report.smk"
 report: "../report/workflow.rst"
 
 
-wildcard_constraints:
-    hp=r"[A-Za-z0-9_]+",
-
-
 # Every figure of one study in one job (tunelab.analysis.figures): a plot job pays about 0.5 s of
 # Python, pandas and matplotlib before it draws, and the figures read the same tables. One rule
 # per study, since the axis and isolation plots are named after its hyperparameters: `plots_<study>`

@@ -15,6 +15,7 @@ def analysis_outputs(name):
     """The evidence of one study (analyze.smk, report.smk): targets of `all`, and the plots the
     report shows."""
     sp, out = STUDIES[name], f"results/{name}"
+    figures = figure_paths(name, axis_names(sp), isolation_names(sp))
     return [
         f"{out}/variance.csv",
         f"{out}/checklist.md",
@@ -22,16 +23,13 @@ def analysis_outputs(name):
         f"{out}/report.md",
         f"{out}/summary.json",
         f"{out}/report.html",
-        f"{out}/plots/periods.png",
-        f"{out}/plots/curves.all.png",
-        f"{out}/plots/curves.best.png",
-        f"{out}/plots/convergence.png",  # and the trials for optuna-dashboard (search.smk)
-        f"{out}/optuna.journal",
+        *(figures[k] for k in ("periods", "curves_all", "curves_best", "convergence")),
+        f"{out}/optuna.journal",  # the trials for optuna-dashboard (search.smk)
         f"{out}/months/{sp.plan.month}.json",  # what next month's warm start reads
         *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
         *([f"{out}/plots/importance.png"] if importance_applies(sp) else []),
-        *[f"{out}/plots/axis.{hp}.png" for hp in axis_names(sp)],
-        *[f"{out}/plots/isolation.{hp}.png" for hp in isolation_names(sp)],
+        *figures["axis"].values(),
+        *figures["isolation"].values(),
     ]
 
 
