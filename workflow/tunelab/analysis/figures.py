@@ -20,14 +20,10 @@ class FigurePaths(dict):
     def __str__(self) -> str:
         def names(kind):
             return ", ".join(self[kind]) or "none"
-        return (f"figures of results/{self.folder}: axis plots of {names('axis')}; isolation plots of "
-                f"{names('isolation')}; curves.all, curves.best, periods, convergence")
+        return (f"axis plots of {names('axis')}; isolation plots of {names('isolation')}; "
+                "curves.all, curves.best, periods, convergence")
 
     __repr__ = __str__
-
-    @property
-    def folder(self) -> str:
-        return self["periods"].split("/")[1]
 
 
 def figure_paths(name: str, axis: list[str], isolation: list[str]) -> FigurePaths:
