@@ -77,3 +77,41 @@ def test_distinct_models_without_regularisation():
     assert configs == [{"hidden_size": 8, "dropout": 0.0, "num_layers": 2},
                        {"hidden_size": 16, "dropout": 0.0, "num_layers": 2}]
     assert model_hyperparameters({"learning_rate": 1.0, "weight_decay": 0.1}) == {}
+
+
+def test_the_overfit_check_does_not_import_torch_dynamo():
+    """torch.optim's first step imports torch._dynamo (about 1 s); the check runs before every
+    study's training, so it takes tunelab's Adam, torch.optim's update step for step."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys, torch\n"
+            "from tunelab.sanity.overfit import overfit\n"
+            "x, y = torch.randn(16, 4), torch.randn(16, 1)\n"
+            "overfit(lambda: torch.nn.Linear(4, 1), x, y, steps=5)\n"
+            "print(json.dumps('torch._dynamo' in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) is False
+
+
+def test_the_overfit_check_steps_as_torch_optim_adam_does():
+    """The same losses, bit for bit, as the check trained with torch.optim.Adam."""
+    torch.manual_seed(1)
+    x, y = torch.randn(16, 4), torch.randn(16, 1)
+
+    def losses(make_opt):
+        torch.manual_seed(0)
+        model, out = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1)), []
+        opt = make_opt(model.parameters())
+        for _ in range(50):
+            loss = torch.nn.functional.mse_loss(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            out.append(float(loss))
+        return out
+
+    from tunelab.sanity import overfit as module
+
+    assert losses(lambda p: module.Adam(p, lr=1.0e-2)) == losses(lambda p: torch.optim.Adam(p, lr=1.0e-2))
