@@ -81,3 +81,29 @@ def test_one_seed_reports_the_retrain_noise_as_unmeasured_not_zero():
     assert trials["objective_std"].isna().all()  # not 0: one seed has no spread to measure
     lines = variance_lines(variance_summary(trials, pd.DataFrame({"trial": []}), context()))
     assert "unmeasured" in lines[0] and "are seed noise" not in lines[0]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_rank_agreement_spearman_is_pandas_spearman_to_the_bit(seed):
+    """The variance job's Spearman, without scipy.stats, is the float pandas' (scipy's) gives,
+    ties and constant columns included."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 30))
+    ranks = pd.DataFrame({p: rng.integers(1, 1 + int(rng.integers(1, n + 1)), n).astype(float)
+                          for p in ("a", "b", "c")})
+    ours = {tuple(p["periods"]): p["spearman"] for p in rank_agreement(ranks)["pairs"]}
+    for (a, b), rho in ours.items():
+        expected = float(ranks[a].corr(ranks[b], method="spearman"))
+        assert rho == expected or (np.isnan(rho) and np.isnan(expected))
+
+
+def test_the_variance_job_does_not_import_scipy_stats():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys\nimport pandas as pd\nfrom tunelab.analysis.variance import rank_agreement\n"
+            "rank_agreement(pd.DataFrame({'a': [1.0, 2, 3, 4], 'b': [2.0, 1, 3, 4], 'c': [1.0, 2, 4, 3]}))\n"
+            "print(json.dumps('scipy.stats' in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) is False

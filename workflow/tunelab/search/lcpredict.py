@@ -92,7 +92,9 @@ def predict_trials(curves: dict[str, dict[str, list[list[float]]]], full_epochs:
 
 
 def spearman(x, y) -> float:
-    """Spearman's rank correlation of the pairs where both are finite (ties: average ranks)."""
+    """Spearman's rank correlation of the pairs where both are finite (ties: average ranks): the
+    float `scipy.stats.spearmanr` gives (its correlation of the ranks as columns, to the bit),
+    without importing scipy.stats (0.5 s)."""
     x, y = np.asarray(x, float), np.asarray(y, float)
     keep = np.isfinite(x) & np.isfinite(y)
     if keep.sum() < 3:
@@ -100,7 +102,7 @@ def spearman(x, y) -> float:
     rx, ry = _ranks(x[keep]), _ranks(y[keep])
     if rx.std() == 0 or ry.std() == 0:
         return float("nan")
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return float(np.corrcoef(np.column_stack((rx, ry)), rowvar=False)[1, 0])
 
 
 def _ranks(v: np.ndarray) -> np.ndarray:
