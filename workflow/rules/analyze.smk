@@ -82,29 +82,9 @@ rule variance:
         "../scripts/variance.py"
 
 
-# Which hyperparameters matter: fANOVA importance with its 5-95% range over resampled trials,
-# periods and seeds, pooled and per period (tunelab.analysis.importance).
-rule importance:
-    input:
-        runs="results/{study}/runs.csv",
-        trials="results/{study}/trials.csv",
-    output:
-        csv="results/{study}/importance.csv",
-        png=report(
-            "results/{study}/plots/importance.png",
-            caption="../report/importance.rst",
-            category="Importance",
-            subcategory="{study}",
-            labels={"study": "{study}", "figure": "importance"},
-        ),
-    params:
-        context=get_context,
-    log:
-        "logs/{study}/importance.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/importance.py"
+# Which hyperparameters matter (fANOVA importance with its 5-95% range over resampled trials,
+# periods and seeds, pooled and per period; tunelab.analysis.importance): importance.csv and its
+# figure come from the study's plots job (report.smk), which reads the same tables.
 
 
 rule checklist:

@@ -11,18 +11,20 @@ include: "inputs/report.smk"
 report: "../report/workflow.rst"
 
 
-# Every figure of one study in one job (tunelab.analysis.figures): a plot job pays about 0.5 s of
-# Python, pandas and matplotlib before it draws, and the figures read the same tables. One rule
-# per study, since the axis and isolation plots are named after its hyperparameters: `plots_<study>`
-# (`snakemake --forcerun plots_default` redraws the default study's figures).
+# Every figure of one study in one job (tunelab.analysis.figures), and the importance table: a plot
+# job pays about 0.5 s of Python, pandas and matplotlib before it draws, and the figures read the
+# same tables. One rule per study, since the axis and isolation plots are named after its
+# hyperparameters: `plots_<study>` (`snakemake --forcerun plots_default` redraws the default
+# study's figures).
 for _name, _sp in STUDIES.items():
-    _figures = figure_paths(_name, axis_names(_sp), isolation_names(_sp))
+    _figures = figure_paths(_name, axis_names(_sp), isolation_names(_sp), importance_applies(_sp))
 
     rule:
         name:
             plots_rule(_name)
         input:
             trials=f"results/{_name}/trials.csv",
+            runs=f"results/{_name}/runs.csv",  # the seeds' results, which the importance resamples
             curves=f"results/{_name}/curves.parquet",
             periods=f"results/{_name}/periods.csv",
             baselines=data_pages(_name, "baselines.csv"),  # the best simple forecast's line

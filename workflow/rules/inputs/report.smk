@@ -15,7 +15,7 @@ def analysis_outputs(name):
     """The evidence of one study (analyze.smk, report.smk): targets of `all`, and the plots the
     report shows."""
     sp, out = STUDIES[name], f"results/{name}"
-    figures = figure_paths(name, axis_names(sp), isolation_names(sp))
+    figures = figure_paths(name, axis_names(sp), isolation_names(sp), importance_applies(sp))
     return [
         f"{out}/variance.csv",
         f"{out}/checklist.md",
@@ -27,7 +27,7 @@ def analysis_outputs(name):
         f"{out}/optuna.journal",  # the trials for optuna-dashboard (search.smk)
         f"{out}/months/{sp.plan.month}.json",  # what next month's warm start reads
         *([f"{out}/plots/curves.rungs.png"] if sp.rungs is not None else []),
-        *([f"{out}/plots/importance.png"] if importance_applies(sp) else []),
+        *([figures["importance"]["figure"]] if "importance" in figures else []),
         *figures["axis"].values(),
         *figures["isolation"].values(),
     ]
@@ -61,4 +61,7 @@ def figure_outputs(name, figures):
         shown(figures["curves_best"], "curves_best", "Training curves", figure="best per scientific value"),
         shown(figures["periods"], "periods", "Periods", figure="periods"),
         shown(figures["convergence"], "convergence", "Convergence", plot="convergence"),
+        *([figures["importance"]["table"],
+           shown(figures["importance"]["figure"], "importance", "Importance", figure="importance")]
+          if "importance" in figures else []),
     ]

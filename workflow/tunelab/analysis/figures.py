@@ -1,9 +1,11 @@
-"""The plots rule: every figure of one study drawn in one process.
+"""The plots rule: every figure of one study drawn in one process, and the importance table.
 
 A plot job pays about 0.5 s for Python, pandas and matplotlib before it draws anything. The default
 study's seven figures used to be seven jobs, and they read the same few tables. Drawn in one job,
 they cost one start-up, and each figure is the same as when it was drawn alone
-(tests/analysis/test_figures.py).
+(tests/analysis/test_figures.py). The importance of the hyperparameters (a table and its figure,
+where the study searches two hyperparameters or more) is computed here too, for the same reason:
+its job read the same tables and paid the same start-up.
 
 `figure_paths` names the figures of a study. The Snakefile builds its outputs from it at parse time,
 because the axis and isolation plots are named after the study's hyperparameters.
@@ -21,16 +23,18 @@ class FigurePaths(dict):
         def names(kind):
             return ", ".join(self[kind]) or "none"
         return (f"axis plots of {names('axis')}; isolation plots of {names('isolation')}; "
-                "curves.all, curves.best, periods, convergence")
+                "curves.all, curves.best, periods, convergence" + (", importance" if "importance" in self else ""))
 
     __repr__ = __str__
 
 
-def figure_paths(name: str, axis: list[str], isolation: list[str]) -> FigurePaths:
+def figure_paths(name: str, axis: list[str], isolation: list[str], importance: bool = False) -> FigurePaths:
     """results/<name>/plots/...: one axis plot per searched hyperparameter, one isolation plot per
     scientific one, the training curves (all trials, the best per scientific value), the periods
-    and the convergence of the search."""
+    and the convergence of the search; with `importance`, the importance table
+    (results/<name>/importance.csv) and its figure."""
     out = f"results/{name}/plots"
+    extra = {"importance": {"table": f"results/{name}/importance.csv", "figure": f"{out}/importance.png"}}
     return FigurePaths({
         "axis": {hp: f"{out}/axis.{hp}.png" for hp in axis},
         "isolation": {hp: f"{out}/isolation.{hp}.png" for hp in isolation},
@@ -38,13 +42,15 @@ def figure_paths(name: str, axis: list[str], isolation: list[str]) -> FigurePath
         "curves_best": f"{out}/curves.best.png",
         "periods": f"{out}/periods.png",
         "convergence": f"{out}/convergence.png",
+        **(extra if importance else {}),
     })
 
 
 def figures_file(inputs: dict, context: dict, paths: dict) -> None:
-    """trials.csv, curves.parquet, periods.csv (+ baselines.csv, the prepared data) -> every figure
-    of `paths` (figure_paths). `inputs` holds the files by name: trials, curves, periods, and
-    baselines and data where the study has them (a dataset given as a span has neither)."""
+    """trials.csv, curves.parquet, periods.csv (+ baselines.csv, the prepared data, runs.csv) ->
+    every figure of `paths` (figure_paths). `inputs` holds the files by name: trials, curves,
+    periods, and baselines and data where the study has them (a dataset given as a span has
+    neither), and runs where `paths` asks for the importance."""
     from tunelab.analysis.axis import axis_file
     from tunelab.analysis.convergence import convergence_file
     from tunelab.analysis.curves import curves_plot_file
@@ -59,3 +65,7 @@ def figures_file(inputs: dict, context: dict, paths: dict) -> None:
     curves_plot_file(inputs["curves"], trials, paths["curves_all"], paths["curves_best"], context["objective"])
     periods_file(inputs["periods"], trials, inputs.get("data") or None, context, paths["periods"])
     convergence_file(trials, context, paths["convergence"], baselines)
+    if "importance" in paths:
+        from tunelab.analysis.importance import importance_file
+
+        importance_file(inputs["runs"], trials, context, paths["importance"]["table"], paths["importance"]["figure"])
