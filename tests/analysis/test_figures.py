@@ -12,6 +12,7 @@ from tunelab.analysis.figures import figure_paths, figures_file
 from tunelab.analysis.importance import importance_file
 from tunelab.analysis.isolation import isolation_file
 from tunelab.analysis.timeline import periods_file
+from tunelab.sanity.dynamics import dynamics_file
 
 
 def inputs_in(folder, search_tables) -> dict:
@@ -22,7 +23,7 @@ def inputs_in(folder, search_tables) -> dict:
     periods_frame().to_csv(folder / "periods.csv", index=False)
     return {"trials": str(folder / "trials.csv"), "runs": str(folder / "runs.csv"),
             "curves": str(folder / "curves.parquet"), "periods": str(folder / "periods.csv"),
-            "baselines": [], "data": []}
+            "parts": [], "baselines": [], "data": []}
 
 
 def relocated(paths: dict, folder) -> dict:
@@ -41,6 +42,7 @@ def test_figure_paths_name_one_axis_plot_per_searched_and_one_isolation_per_scie
     assert {paths[k] for k in ("curves_all", "curves_best", "periods", "convergence")} == {
         f"results/tiny/plots/{f}.png" for f in ("curves.all", "curves.best", "periods", "convergence")}
     assert "importance" not in paths
+    assert paths["dynamics"] == {"page": "results/tiny/dynamics.md", "figure": "results/tiny/plots/norms.png"}
     assert figure_paths("tiny", ["learning_rate"], [], importance=True)["importance"] == {
         "table": "results/tiny/importance.csv", "figure": "results/tiny/plots/importance.png"}
 
@@ -62,10 +64,11 @@ def test_one_job_draws_each_figure_as_its_own_function_does_alone(tmp_path, sear
     periods_file(inputs["periods"], trials, None, ctx, alone["periods"])
     convergence_file(trials, ctx, alone["convergence"])
     importance_file(inputs["runs"], trials, ctx, alone["importance"]["table"], alone["importance"]["figure"])
+    dynamics_file(inputs["curves"], [], trials, alone["dynamics"]["page"], alone["dynamics"]["figure"], ctx["study"])
 
     drawn = sorted(p.name for p in (tmp_path / "together").iterdir())
-    assert drawn == sorted(p.name for p in (tmp_path / "alone").iterdir()) and len(drawn) == 10
-    assert "importance.csv" in drawn and "importance.png" in drawn
+    assert drawn == sorted(p.name for p in (tmp_path / "alone").iterdir()) and len(drawn) == 12
+    assert {"importance.csv", "importance.png", "dynamics.md", "norms.png"} <= set(drawn)
     for name in drawn:
         assert (tmp_path / "together" / name).read_bytes() == (tmp_path / "alone" / name).read_bytes(), name
 

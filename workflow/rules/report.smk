@@ -11,9 +11,9 @@ include: "inputs/report.smk"
 report: "../report/workflow.rst"
 
 
-# Every figure of one study in one job (tunelab.analysis.figures), and the importance table: a plot
-# job pays about 0.5 s of Python, pandas and matplotlib before it draws, and the figures read the
-# same tables. One rule per study, since the axis and isolation plots are named after its
+# Every figure of one study in one job (tunelab.analysis.figures), with the importance table and
+# the training-dynamics check: a plot job pays about 0.5 s of Python, pandas and matplotlib before
+# it draws (on a cluster, a queue wait too), and the figures read the same tables. One rule per study, since the axis and isolation plots are named after its
 # hyperparameters: `plots_<study>` (`snakemake --forcerun plots_default` redraws the default
 # study's figures).
 for _name, _sp in STUDIES.items():
@@ -26,6 +26,7 @@ for _name, _sp in STUDIES.items():
             trials=f"results/{_name}/trials.csv",
             runs=f"results/{_name}/runs.csv",  # the seeds' results, which the importance resamples
             curves=f"results/{_name}/curves.parquet",
+            parts=[collected(_name, part, "blocks.jsonl") for part in [None, *study_rounds(_sp)]],
             periods=f"results/{_name}/periods.csv",
             baselines=data_pages(_name, "baselines.csv"),  # the best simple forecast's line
             data=prepared_of(_name),

@@ -1,7 +1,7 @@
-# Sanity checks beside every study: the data report, simple baselines, overfit-a-tiny-batch, and
-# training-dynamics flags. And the fidelity study of cheap settings (`snakemake fidelity`): the
-# study's trials trained again with a shorter training window and fewer epochs, through the train
-# rule itself, then ranked against the full study.
+# Sanity checks beside every study: the data report, simple baselines and overfit-a-tiny-batch (the
+# training-dynamics flags are computed with the study's figures: report.smk). And the fidelity study
+# of cheap settings (`snakemake fidelity`): the study's trials trained again with a shorter training
+# window and fewer epochs, through the train rule itself, then ranked against the full study.
 import sys
 
 from tunelab.sanity.fidelity import SETTING_RE
@@ -101,20 +101,8 @@ rule check_trainer:
         "../scripts/check_trainer.py"
 
 
-rule dynamics:
-    input:
-        curves="results/{study}/curves.parquet",
-        parts=get_parts("blocks.jsonl"),
-        trials="results/{study}/trials.csv",
-    output:
-        md="results/{study}/dynamics.md",
-        png="results/{study}/plots/norms.png",
-    log:
-        "logs/{study}/dynamics.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/dynamics.py"
+# The training-dynamics check (tunelab.sanity.dynamics: dynamics.md, plots/norms.png) runs in the
+# study's plots job (report.smk), which reads the same curves and tables.
 
 
 # A cheap training job is a train job with another spec (shorter window, epoch cap) and other paths.

@@ -61,6 +61,7 @@ def figure_outputs(name, figures):
         shown(figures["curves_best"], "curves_best", "Training curves", figure="best per scientific value"),
         shown(figures["periods"], "periods", "Periods", figure="periods"),
         shown(figures["convergence"], "convergence", "Convergence", plot="convergence"),
+        figures["dynamics"]["page"], figures["dynamics"]["figure"],
         *([figures["importance"]["table"],
            shown(figures["importance"]["figure"], "importance", "Importance", figure="importance")]
           if "importance" in figures else []),
