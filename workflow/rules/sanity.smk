@@ -27,57 +27,31 @@ wildcard_constraints:
     setting=SETTING_RE,
 
 
-rule data_report:
+# The checks that read the study's data file, in one job (tunelab.sanity.checks): what the data
+# look like (data_report.md), what simple forecasts score (baselines.csv) and whether each distinct
+# model can memorise 16 examples (sanity.md). It runs before the training jobs (priority), so a
+# suspect pipeline shows up before the budget is spent.
+rule sanity:
     input:
         get_prepared,
     output:
-        md="results/{study}/data_report.md",
-        png="results/{study}/plots/data_report.png",
+        data_report="results/{study}/data_report.md",
+        data_report_png="results/{study}/plots/data_report.png",
+        baselines="results/{study}/baselines.csv",
+        overfit="results/{study}/sanity.md",
     params:
         dataset=lambda w: get_study(w).study.dataset.name,
         windows=lambda w: period_windows(get_study(w)),
-    log:
-        "logs/{study}/data_report.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/data_report.py"
-
-
-rule baselines:
-    input:
-        get_prepared,
-    output:
-        "results/{study}/baselines.csv",
-    params:
-        windows=lambda w: period_windows(get_study(w)),
         lags=lambda w: get_study(w).study.task.lags,
         horizon=lambda w: get_study(w).study.task.horizon,
-    log:
-        "logs/{study}/baselines.log",
-    conda:
-        "../envs/tunelab.yaml"
-    script:
-        "../scripts/baselines.py"
-
-
-# Runs before the training jobs (priority) so a suspect pipeline shows up before the budget is spent.
-rule overfit:
-    input:
-        get_prepared,
-    output:
-        "results/{study}/sanity.md",
-    params:
         check=lambda w: overfit_params(get_study(w)),
-        lags=lambda w: get_study(w).study.task.lags,
-        horizon=lambda w: get_study(w).study.task.horizon,
     log:
-        "logs/{study}/overfit.log",
+        "logs/{study}/sanity.log",
     priority: 50
     conda:
         "../envs/tunelab.yaml"
     script:
-        "../scripts/overfit.py"
+        "../scripts/sanity.py"
 
 
 # A trainer of the user's (trainer.command, or a model of theirs in tunelab's loop): one trial at a
