@@ -104,3 +104,17 @@ def test_the_journal_marks_the_decision_its_roles_and_draws_learning_curves(tmp_
     assert by_id["tc"].user_attrs["confirmed v1"] == 0.44 and by_id["ta"].user_attrs["confirmed v1"] == 0.41
     assert "period v1" in by_id["td"].user_attrs
     assert by_id["tc"].intermediate_values == {1: 1.5, 2: 1.0, 3: pytest.approx(0.5 + 1 / 3)}
+
+
+def test_the_same_trials_write_the_same_journal_byte_for_byte(tmp_path):
+    """No random worker id and no clock in the file: a laptop, SLURM and CI write the same journal."""
+    import time
+
+    trials_table().to_csv(tmp_path / "trials.csv", index=False)
+    ctx = make_context(study="s", space=SPACE, month="2026-11")
+    write_journal(str(tmp_path / "trials.csv"), ctx, str(tmp_path / "a.journal"))
+    time.sleep(0.01)
+    write_journal(str(tmp_path / "trials.csv"), ctx, str(tmp_path / "b.journal"))
+    first = (tmp_path / "a.journal").read_bytes()
+    assert first == (tmp_path / "b.journal").read_bytes()
+    assert b'"worker_id":"tunelab"' in first and b"2026-11-01T00:00:00" in first

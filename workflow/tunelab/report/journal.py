@@ -9,11 +9,18 @@ trial id, group, phase, round, retrain std, period std and seeds. Optuna has no 
 that does not exist, so an infeasible trial is COMPLETE with the worst feasible value as a
 placeholder and a violated constraint (the `constraints` system attribute that Optuna's samplers
 and the dashboard read), never a FAIL that would hide it.
+
+The same study writes the same file on every machine: each trial's time is the first day of the
+study's month (not the moment the journal was written), and the writer is `tunelab`, not Optuna's
+random worker id (a uuid and a thread id, which nothing reads back).
 """
 
 from __future__ import annotations
 
+import datetime
 import math
+import re
+from pathlib import Path
 
 from tunelab.analysis.optuna_space import distribution, param_value  # noqa: F401 (re-exported)
 from tunelab.io import atomic_path
@@ -43,15 +50,23 @@ def journal_trials(trials, context: dict, decision: dict | None = None, curves=N
                                      "seeds", "feasible") if k in row}
         attrs = {("retrain_std" if k == "objective_std" else k): v for k, v in jsonable(attrs).items()}
         extra = {**periods.get(row["trial"], {}), **roles.get(row["trial"], {})}
-        out.append(optuna.trial.create_trial(
+        trial = optuna.trial.create_trial(
             params={n: param_value(i, row[n]) for n, i in space.items()},
             distributions={n: distribution(i) for n, i in space.items()},
             value=float(row["objective_mean"]) if feasible else worst,
             intermediate_values=steps.get(row["trial"], {}),
             user_attrs={**attrs, **jsonable(extra), "feasible": feasible},
             system_attrs={"constraints": [0.0 if feasible else 1.0]},
-        ))
+        )
+        trial.datetime_start = trial.datetime_complete = month_start(context.get("month"))
+        out.append(trial)
     return out
+
+
+def month_start(month: str | None) -> datetime.datetime:
+    """The first day of the study's month (YYYY-MM), the time the journal gives every trial."""
+    year, number = (int(x) for x in (month or "1970-01").split("-"))
+    return datetime.datetime(year, number, 1)
 
 
 def decision_roles(decision: dict | None) -> dict[str, dict]:
@@ -115,5 +130,7 @@ def write_journal(trials_csv: str, context: dict, output: str, decision_json: st
         if decision:
             study.set_user_attr("decision", f"{decision['verdict']}: {decision['headline']}")
         study.add_trials(frozen)
+        text = Path(tmp).read_text(encoding="utf-8")
+        Path(tmp).write_text(re.sub(r'"worker_id":"[^"]*"', '"worker_id":"tunelab"', text), encoding="utf-8")
     print(f"{output}: {len(frozen)} trials; open with: optuna-dashboard {output}")
     return len(frozen)
