@@ -13,9 +13,9 @@ report: "../report/workflow.rst"
 
 # Every figure of one study in one job (tunelab.analysis.figures), with the importance table and
 # the training-dynamics check: a plot job pays about 0.5 s of Python, pandas and matplotlib before
-# it draws (on a cluster, a queue wait too), and the figures read the same tables. One rule per study, since the axis and isolation plots are named after its
-# hyperparameters: `plots_<study>` (`snakemake --forcerun plots_default` redraws the default
-# study's figures).
+# it draws (on a cluster, a queue wait too), and the figures read the same tables. One rule per
+# study, since the axis and isolation plots are named after its hyperparameters: `plots_<study>`
+# (`snakemake --forcerun plots_default` redraws the default study's figures).
 for _name, _sp in STUDIES.items():
     _figures = figure_paths(_name, axis_names(_sp), isolation_names(_sp), importance_applies(_sp))
 
@@ -26,7 +26,7 @@ for _name, _sp in STUDIES.items():
             trials=f"results/{_name}/trials.csv",
             runs=f"results/{_name}/runs.csv",  # the seeds' results, which the importance resamples
             curves=f"results/{_name}/curves.parquet",
-            parts=[collected(_name, part, "blocks.jsonl") for part in [None, *study_rounds(_sp)]],
+            parts=parts_of(_name, "blocks.jsonl"),
             periods=f"results/{_name}/periods.csv",
             baselines=data_pages(_name, "baselines.csv"),  # the best simple forecast's line
             data=prepared_of(_name),

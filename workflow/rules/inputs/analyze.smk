@@ -7,10 +7,16 @@ from tunelab.search.rounds import round_path
 from tunelab.workflow import collected, confirm_files, study_rounds
 
 
+def parts_of(name, kind):
+    """Every part of the study, the exploration's first: what collect and the plots job's dynamics
+    check (report.smk) read. Static paths, so no job after a round's checkpoint lists thousands of
+    runs."""
+    return [collected(name, part, kind) for part in [None, *study_rounds(STUDIES[name])]]
+
+
 def get_parts(kind):
-    """Every part of the study, the exploration's first: what collect and dynamics read. Static
-    paths, so no job after a round's checkpoint lists thousands of runs."""
-    return lambda w: [collected(w.study, part, kind) for part in [None, *study_rounds(get_study(w))]]
+    """parts_of, as an input function."""
+    return lambda w: parts_of(w.study, kind)
 
 
 def get_round_paths(wildcards):
