@@ -205,7 +205,8 @@ def plot_importance(table: pd.DataFrame, path) -> None:
 
 
 def importance_file(runs_csv: str, trials_csv: str, context: dict, out_csv: str, out_png: str) -> pd.DataFrame:
-    """The importance rule: runs.csv + trials.csv -> importance.csv, plots/importance.png."""
+    """The importance, in the plots job (tunelab.analysis.figures): runs.csv + trials.csv ->
+    importance.csv, plots/importance.png."""
     from tunelab.io import write_csv
 
     table = importance_table(read_table(runs_csv), read_table(trials_csv), context)

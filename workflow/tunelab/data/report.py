@@ -405,7 +405,8 @@ def plot_data_report(info: dict, path: str | Path, title: str = "") -> None:
 
 def data_report_file(prepared: str, study: str, dataset: str, windows: dict, out_md: str,
                      out_png: str) -> DataReport:
-    """The data_report rule: prepared data + the plan's periods -> data_report.md (+ .png)."""
+    """The data report, in the sanity job (tunelab.sanity.checks): prepared data + the plan's periods
+    -> data_report.md (+ .png)."""
     from tunelab.io import write_text
 
     frame, meta = read_prepared(prepared)

@@ -201,8 +201,9 @@ def _flag_rows(flags: pd.DataFrame, runs: int, trials: pd.DataFrame, limit: int)
 
 def dynamics_file(curves_parquet: str, part_paths: list[str], trials_csv: str, out_md: str,
                   out_png: str, study: str) -> pd.DataFrame:
-    """The dynamics rule: every run's curve (curves.parquet) and metrics (the collected parts' blocks,
-    see tunelab.collect) + trials.csv -> dynamics.md, plots/norms.png."""
+    """The dynamics check, in the plots job (tunelab.analysis.figures): every run's curve
+    (curves.parquet) and metrics (the collected parts' blocks, see tunelab.collect) + trials.csv ->
+    dynamics.md, plots/norms.png."""
     from tunelab.collect import read_parts
     from tunelab.io import write_text
 

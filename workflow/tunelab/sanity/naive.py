@@ -105,7 +105,8 @@ def baseline_rows(study: str, data_by_period: dict[str, PeriodData]) -> list[dic
 
 def baselines_file(prepared: str, study: str, windows: dict[str, dict], lags: int, horizon: int,
                    output: str) -> list[dict]:
-    """The baselines rule: the prepared data and the plan's periods -> baselines.csv."""
+    """The simple baselines, in the sanity job (tunelab.sanity.checks): the prepared data and the
+    plan's periods -> baselines.csv."""
     from tunelab.io import write_csv
 
     data = load_prepared(prepared)

@@ -128,7 +128,8 @@ def _command_sanity(study: str, output: str) -> list:
 
 def overfit_file(prepared: str, study: str, architecture: str, models: list[dict],
                  period: str, windows: dict, lags: int, horizon: int, output: str) -> list:
-    """The overfit rule: each distinct model (model_configs) on the first period -> sanity.md."""
+    """The overfit check, in the sanity job (tunelab.sanity.checks): each distinct model
+    (model_configs) on the first period -> sanity.md."""
     if architecture == "command":
         return _command_sanity(study, output)
     from tunelab.data.windows import load_prepared, period_data

@@ -47,7 +47,8 @@ def fidelity_plans(studies: dict[str, StudyPlan]) -> dict[str, FidelityPlan]:
 
 
 def overfit_params(sp: StudyPlan) -> dict:
-    """The overfit rule's parameters: the distinct models and the first period's windows."""
+    """The overfit check's parameters (the sanity rule's `check`): the distinct models and the first
+    period's windows."""
     first = sp.plan.periods[0]
     return {"architecture": sp.study.model_builder,  # a custom model: its factory
             "models": model_configs([t.values for t in sp.plan.trials]),
