@@ -44,6 +44,12 @@ class PeriodData:
     input_names: list[str]
 
 
+def as_prepared(data: str | Prepared) -> Prepared:
+    """A Prepared as it is, or a prepared file (its path) loaded: a job that runs several checks
+    reads the file once."""
+    return data if isinstance(data, Prepared) else load_prepared(data)
+
+
 def load_prepared(path: str) -> Prepared:
     import pyarrow as pa
     import pyarrow.parquet as pq

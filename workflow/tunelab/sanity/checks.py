@@ -15,12 +15,13 @@ def sanity_file(prepared: str, study: str, params: dict, outputs: dict) -> None:
     `params`: dataset, windows (the plan's periods), lags, horizon and check (overfit_params);
     `outputs`: data_report, data_report_png, baselines, overfit."""
     from tunelab.data.report import data_report_file
+    from tunelab.data.windows import load_prepared
     from tunelab.sanity.naive import baselines_file
     from tunelab.sanity.overfit import overfit_file
 
-    check = params["check"]
-    overfit_file(prepared, study, check["architecture"], check["models"], check["period"], check["windows"],
+    check, data = params["check"], load_prepared(prepared)  # read once for the two checks on arrays
+    overfit_file(data, study, check["architecture"], check["models"], check["period"], check["windows"],
                  params["lags"], params["horizon"], outputs["overfit"])
-    baselines_file(prepared, study, params["windows"], params["lags"], params["horizon"], outputs["baselines"])
+    baselines_file(data, study, params["windows"], params["lags"], params["horizon"], outputs["baselines"])
     data_report_file(prepared, study, params["dataset"], params["windows"], outputs["data_report"],
                      outputs["data_report_png"])

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tunelab.data.windows import PeriodData, Split, load_prepared, period_data
+from tunelab.data.windows import PeriodData, Prepared, Split, as_prepared, period_data
 
 BASELINES = ("persistence", "training_mean", "linear")
 COLUMNS = ["study", "baseline", "period", "valid_mse", "valid_mae", "test_mse", "test_mae",
@@ -103,13 +103,13 @@ def baseline_rows(study: str, data_by_period: dict[str, PeriodData]) -> list[dic
     return rows
 
 
-def baselines_file(prepared: str, study: str, windows: dict[str, dict], lags: int, horizon: int,
+def baselines_file(prepared: str | Prepared, study: str, windows: dict[str, dict], lags: int, horizon: int,
                    output: str) -> list[dict]:
     """The simple baselines, in the sanity job (tunelab.sanity.checks): the prepared data and the
-    plan's periods -> baselines.csv."""
+    plan's periods -> baselines.csv. `prepared`: the prepared file's path, or its data loaded."""
     from tunelab.io import write_csv
 
-    data = load_prepared(prepared)
+    data = as_prepared(prepared)
     by_period = {pid: period_data(data, w, lags, horizon) for pid, w in windows.items()}
     rows = baseline_rows(study, by_period)
     write_csv(output, [{k: _fmt(v) for k, v in r.items()} for r in rows], COLUMNS)

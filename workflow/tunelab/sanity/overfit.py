@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -20,6 +21,9 @@ import torch
 from tunelab.study.space import model_configs, model_hyperparameters  # noqa: F401 (torch-free, parse time)
 from tunelab.train.models import build_model
 from tunelab.train.optim import Adam  # torch.optim's Adam, step for step, without its 1 s torch._dynamo import
+
+if TYPE_CHECKING:
+    from tunelab.data.windows import Prepared
 
 EXAMPLES = 16
 LEARNING_RATES = (3.0e-3, 1.0e-2, 3.0e-2)  # a large LSTM needs the small one
@@ -126,16 +130,17 @@ def _command_sanity(study: str, output: str) -> list:
     return []
 
 
-def overfit_file(prepared: str, study: str, architecture: str, models: list[dict],
+def overfit_file(prepared: str | Prepared, study: str, architecture: str, models: list[dict],
                  period: str, windows: dict, lags: int, horizon: int, output: str) -> list:
     """The overfit check, in the sanity job (tunelab.sanity.checks): each distinct model
-    (model_configs) on the first period -> sanity.md."""
+    (model_configs) on the first period -> sanity.md. `prepared`: the prepared file's path, or its
+    data loaded."""
     if architecture == "command":
         return _command_sanity(study, output)
-    from tunelab.data.windows import load_prepared, period_data
+    from tunelab.data.windows import as_prepared, period_data
     from tunelab.io import write_text
 
-    data = period_data(load_prepared(prepared), {**windows, "test": None}, lags, horizon)
+    data = period_data(as_prepared(prepared), {**windows, "test": None}, lags, horizon)
     results = check_study(architecture, models, data.train.x, data.train.y, lags)
     write_text(output, overfit_markdown(study, architecture, period, results))
     for hps, r in results:
