@@ -1,4 +1,5 @@
-"""The plots rule: every figure of one study drawn in one process, and the importance table.
+"""The plots rule: every figure of one study drawn in one process, with the importance table and
+the training-dynamics check.
 
 A plot job pays about 0.5 s for Python, pandas and matplotlib before it draws anything. The default
 study's seven figures used to be seven jobs, and they read the same few tables. Drawn in one job,
